@@ -1,0 +1,718 @@
+#!/usr/bin/env node
+// Test identity provider (oidc-provider 9) and GipoNext API emulator for
+// tessera's integration tests and demo.  Both listen on 127.0.0.1 only:
+// oidc-provider builds endpoint URLs from the Host header, so a client that
+// talked to "localhost" would be handed URLs that do not match the issuer.
+//
+//   node idp.mjs [--port N] [--api-port N] [--ready-file FILE] [--clients FILE]
+//
+// See README.md for the environment variables and the /_test endpoints.
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import http from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HOST = '127.0.0.1';
+const here = dirname(fileURLToPath(import.meta.url));
+const debug = /^(1|true|yes)$/i.test(process.env.TESSERA_IDP_DEBUG ?? '');
+
+// oidc-provider prints NOTICE lines with console.info, i.e. on stdout, where
+// the single ready line must be alone.  Everything but that line goes to
+// stderr, and only when debugging.
+const dbg = debug ? (...a) => process.stderr.write(`idp: ${a.join(' ')}\n`) : () => {};
+for (const k of ['log', 'info', 'warn', 'debug']) {
+        console[k] = debug ? (...a) => process.stderr.write(`${a.join(' ')}\n`) : () => {};
+}
+const die = (msg) => {
+        process.stderr.write(`idp: ${msg}\n`);
+        process.exit(2);
+};
+
+function parseArgs(argv) {
+        const o = { port: 0, apiPort: 0, readyFile: null, clients: join(here, 'clients.json') };
+        for (let i = 0; i < argv.length; i++) {
+                const a = argv[i];
+                const val = () => {
+                        if (i + 1 >= argv.length)
+                                die(`${a} needs a value`);
+                        return argv[++i];
+                };
+                const port = (v) => {
+                        if (!/^\d+$/.test(v) || Number(v) > 65535)
+                                die(`bad port: ${v}`);
+                        return Number(v);
+                };
+                switch (a) {
+                case '--port': o.port = port(val()); break;
+                case '--api-port': o.apiPort = port(val()); break;
+                case '--ready-file': o.readyFile = val(); break;
+                case '--clients': o.clients = val(); break;
+                case '-h': case '--help':
+                        process.stdout.write('usage: node idp.mjs [--port N] [--api-port N] [--ready-file FILE] [--clients FILE]\n');
+                        process.exit(0);
+                        break;
+                default: die(`unknown argument: ${a}`);
+                }
+        }
+        return o;
+}
+
+function envInt(name, dflt, min = 1) {
+        const v = process.env[name];
+        if (v === undefined || v === '')
+                return dflt;
+        if (!/^\d+$/.test(v) || Number(v) < min)
+                die(`${name} must be an integer >= ${min}`);
+        return Number(v);
+}
+
+const args = parseArgs(process.argv.slice(2));
+const AT_TTL = envInt('TESSERA_IDP_AT_TTL', 3600);
+const RT_TTL = envInt('TESSERA_IDP_RT_TTL', 30 * 24 * 3600);
+const DEVICE_CODE_TTL = envInt('TESSERA_IDP_DEVICE_CODE_TTL', 600);
+const DEVICE_INTERVAL = process.env.TESSERA_IDP_DEVICE_INTERVAL ? envInt('TESSERA_IDP_DEVICE_INTERVAL', 5) : null;
+const AUTO_LOGIN = process.env.TESSERA_IDP_AUTO_LOGIN || null;
+const DENY_SCOPES = new Set((process.env.TESSERA_IDP_DENY_SCOPES ?? '').split(/[\s,]+/).filter(Boolean));
+
+const GIPO_SCOPES = ['giponext.patients', 'giponext.agenda', 'giponext.treatments',
+        'giponext.episodes', 'giponext.medicalreports', 'giponext.invoices'];
+const SCOPES = ['openid', 'offline_access', ...GIPO_SCOPES];
+
+const USERS = {
+        alice: {
+                password: 'alice-pw', name: 'Alice Rossi',
+                tenants: [{ id: 't-100', name: 'Clinica Rossi' }, { id: 't-200', name: 'Studio Bianchi' }],
+        },
+        bob: {
+                password: 'bob-pw', name: 'Bob Verdi',
+                tenants: [{ id: 't-999', name: 'Altro Studio' }],
+        },
+};
+if (AUTO_LOGIN && !USERS[AUTO_LOGIN])
+        die(`TESSERA_IDP_AUTO_LOGIN: no such user ${AUTO_LOGIN}`);
+
+let clientsFile;
+try {
+        clientsFile = JSON.parse(readFileSync(args.clients, 'utf8'));
+} catch (e) {
+        die(`cannot read ${args.clients}: ${e.message}`);
+}
+
+// The two servers bind first: the issuer must carry the real port, and with
+// --port 0 only the kernel knows it.
+const listen = (server, port) => new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, HOST, () => resolve(server.address().port));
+});
+const idpServer = http.createServer();
+const apiServer = http.createServer();
+let idpPort, apiPort;
+try {
+        idpPort = await listen(idpServer, args.port);
+        apiPort = await listen(apiServer, args.apiPort);
+} catch (e) {
+        die(`listen: ${e.message}`);
+}
+const ISSUER = `http://${HOST}:${idpPort}`;
+const API_BASE = `http://${HOST}:${apiPort}`;
+
+const { default: Provider } = await import('oidc-provider');
+
+function clientConfig(c) {
+        if (c.client_id === 'api-emulator') {
+                // A resource server: it only introspects.
+                return {
+                        client_id: c.client_id, client_secret: c.client_secret,
+                        token_endpoint_auth_method: c.token_endpoint_auth_method,
+                        grant_types: [], response_types: [], redirect_uris: [],
+                };
+        }
+        return {
+                client_id: c.client_id, client_secret: c.client_secret,
+                token_endpoint_auth_method: c.token_endpoint_auth_method,
+                // native: a loopback redirect URI matches with any port.
+                application_type: 'native',
+                redirect_uris: ['http://127.0.0.1/callback', 'http://localhost/callback'],
+                grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+                response_types: ['code'],
+                scope: SCOPES.join(' '),
+        };
+}
+
+const signingKey = {
+        ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+        kid: 'test-' + randomBytes(4).toString('hex'), use: 'sig', alg: 'RS256',
+};
+
+const esc = (s) => String(s).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const page = (title, body) => `<!DOCTYPE html>
+<html>
+<head><meta charset="utf-8"><title>${esc(title)}</title></head>
+<body>
+<h1>${esc(title)}</h1>
+${body}
+</body>
+</html>
+`;
+
+const provider = new Provider(ISSUER, {
+        clients: Object.values(clientsFile).map(clientConfig),
+        jwks: { keys: [signingKey] },
+        cookies: { keys: [randomBytes(32).toString('hex')] },
+        scopes: SCOPES,
+        claims: { openid: ['sub'] },
+        responseTypes: ['code'],
+        clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+        clockTolerance: 0,
+        pkce: { required: () => true },
+        features: {
+                devInteractions: { enabled: false },
+                clientCredentials: { enabled: false },
+                introspection: { enabled: true },
+                revocation: { enabled: true },
+                deviceFlow: {
+                        enabled: true,
+                        charset: 'base-20',
+                        mask: '****-****',
+                        userCodeInputSource: async (ctx, form, out, err) => {
+                                let msg = '<p>Enter the code displayed on your device.</p>';
+                                if (err && (err.userCode || err.name === 'NoCodeError'))
+                                        msg = '<p id="error">The code you entered is incorrect.</p>';
+                                else if (err && err.name === 'AbortedError')
+                                        msg = '<p id="error">The sign-in request was aborted.</p>';
+                                else if (err)
+                                        msg = '<p id="error">There was an error processing your request.</p>';
+                                ctx.body = page('Device sign-in', `${msg}\n${form}\n<button type="submit" form="op.deviceInputForm">Continue</button>`);
+                        },
+                        userCodeConfirmSource: async (ctx, form, client, deviceInfo, userCode) => {
+                                ctx.body = page('Confirm device', `<p>Client <b>${esc(client.clientId)}</b> shows the code <code>${esc(userCode)}</code>.</p>
+${form}
+<button type="submit" form="op.deviceConfirmForm">Continue</button>
+<button type="submit" form="op.deviceConfirmForm" name="abort" value="yes">Abort</button>`);
+                        },
+                        successSource: async (ctx) => {
+                                ctx.body = page('Device sign-in done', '<p id="device-success">You can close this page.</p>');
+                        },
+                },
+        },
+        // Without a prompt parameter oidc-provider 9 keeps offline_access
+        // (it drops it only for a prompt without "consent"), so the default
+        // rule is the IdentityServer one: a refresh token iff offline_access
+        // was granted.  Spelled out so that does not silently change.
+        issueRefreshToken: async (ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+        rotateRefreshToken: true,
+        ttl: {
+                AccessToken: AT_TTL,
+                AuthorizationCode: 60,
+                DeviceCode: DEVICE_CODE_TTL,
+                IdToken: 3600,
+                Interaction: 3600,
+                RefreshToken: RT_TTL,
+                // A grant outliving no refresh token: when a Grant expires,
+                // every token of it stops working.
+                Grant: RT_TTL + 3600,
+                Session: RT_TTL + 3600,
+        },
+        findAccount: async (ctx, sub) => {
+                const u = USERS[sub];
+                if (!u)
+                        return undefined;
+                return { accountId: sub, claims: async () => ({ sub, name: u.name }) };
+        },
+        interactions: { url: async (ctx, interaction) => `/interaction/${interaction.uid}` },
+        renderError: async (ctx, out) => {
+                ctx.type = 'html';
+                ctx.body = page('Error', `<p id="error">${esc(out.error)}: ${esc(out.error_description ?? '')}</p>`);
+        },
+});
+
+// ---- counters ----------------------------------------------------------
+
+const stats = {};
+const bump = (k, n = 1) => { stats[k] = (stats[k] ?? 0) + n; };
+function resetStats() {
+        for (const k of Object.keys(stats))
+                delete stats[k];
+        for (const k of ['token_requests', 'token_responses_ok', 'grant_success', 'grant_errors',
+                'code_grants', 'refresh_grants', 'device_grants', 'device_polls', 'authorization_pending',
+                'invalid_grant', 'access_tokens_issued', 'refresh_tokens_issued', 'refresh_tokens_consumed',
+                'codes_consumed', 'device_codes_consumed', 'revocations', 'revocation_requests',
+                'grants_revoked', 'introspections', 'device_authorizations', 'authorizations',
+                'logins', 'login_failures', 'consents', 'denials', 'injected_failures',
+                'api_requests', 'userinfo_requests', 'api_401', 'api_403', 'server_errors'])
+                stats[k] = 0;
+}
+resetStats();
+
+const GT_KEY = {
+        authorization_code: 'code_grants',
+        refresh_token: 'refresh_grants',
+        'urn:ietf:params:oauth:grant-type:device_code': 'device_grants',
+};
+const DEVICE_GT = 'urn:ietf:params:oauth:grant-type:device_code';
+provider.on('grant.success', (ctx) => {
+        bump('grant_success');
+        if (ctx.oidc.params?.grant_type === DEVICE_GT)
+                bump('device_polls');
+        const k = GT_KEY[ctx.oidc.params?.grant_type];
+        if (k)
+                bump(k);
+});
+provider.on('grant.error', (ctx, err) => {
+        bump('grant_errors');
+        if (ctx.oidc?.params?.grant_type === DEVICE_GT)
+                bump('device_polls');
+        if (err?.error === 'authorization_pending')
+                bump('authorization_pending');
+        if (err?.error === 'invalid_grant')
+                bump('invalid_grant');
+        dbg('grant.error', err?.error, err?.error_description);
+});
+provider.on('access_token.saved', () => bump('access_tokens_issued'));
+provider.on('refresh_token.saved', () => bump('refresh_tokens_issued'));
+provider.on('refresh_token.consumed', () => bump('refresh_tokens_consumed'));
+provider.on('authorization_code.consumed', () => bump('codes_consumed'));
+provider.on('device_code.consumed', () => bump('device_codes_consumed'));
+provider.on('grant.revoked', () => bump('grants_revoked'));
+provider.on('device_authorization.success', () => bump('device_authorizations'));
+provider.on('authorization.success', () => bump('authorizations'));
+provider.on('server_error', (ctx, err) => {
+        bump('server_errors');
+        process.stderr.write(`idp: server_error: ${err?.stack ?? err}\n`);
+});
+
+// Grants per user, so /_test/revoke_user can play "password changed".
+const grantsBySub = new Map();
+provider.on('grant.saved', (grant) => {
+        if (!grantsBySub.has(grant.accountId))
+                grantsBySub.set(grant.accountId, new Set());
+        grantsBySub.get(grant.accountId).add(grant.jti);
+});
+
+// ---- failure injection -------------------------------------------------
+
+const FAIL_MODES = new Set(['none', 'token_5xx', 'token_timeout', 'token_429', 'api_5xx', 'api_429']);
+let fail = { mode: 'none', remaining: 0, status: 503, retry_after: 1, delay_ms: 60000 };
+const pendingTimers = new Set();
+const sleep = (ms) => new Promise((resolve) => {
+        const t = setTimeout(() => { pendingTimers.delete(t); resolve(); }, ms);
+        pendingTimers.add(t);
+});
+
+function takeFailure(kind) {
+        if (fail.remaining <= 0 || !fail.mode.startsWith(kind + '_'))
+                return null;
+        fail.remaining--;
+        bump('injected_failures');
+        return fail.mode.slice(kind.length + 1);
+}
+
+// ---- middleware on the provider (runs before its routes) ----------------
+
+async function readBody(req, limit = 65536) {
+        let size = 0;
+        const chunks = [];
+        for await (const c of req) {
+                size += c.length;
+                if (size > limit)
+                        throw Object.assign(new Error('body too large'), { status: 413 });
+                chunks.push(c);
+        }
+        return Buffer.concat(chunks).toString('utf8');
+}
+
+provider.use(async (ctx, next) => {
+        // oidc-provider drops offline_access from an authorization request
+        // whose prompt lacks "consent" -- and no prompt at all counts as
+        // lacking it.  IdentityServer has no such rule, so a request that
+        // names no prompt is treated as prompt=consent (native clients get
+        // the consent page anyway).  An explicit prompt is left alone.
+        if (ctx.method === 'GET' && ctx.path === '/auth') {
+                const q = new URLSearchParams(ctx.querystring);
+                if (!q.has('prompt') && (q.get('scope') ?? '').split(' ').includes('offline_access')) {
+                        q.set('prompt', 'consent');
+                        ctx.querystring = q.toString();
+                }
+        }
+        const post = ctx.method === 'POST';
+        if (post && ctx.path === '/token') {
+                bump('token_requests');
+                const f = takeFailure('token');
+                if (f === '5xx') {
+                        ctx.status = fail.status;
+                        ctx.body = { error: 'server_error', error_description: 'injected failure' };
+                        return;
+                }
+                if (f === '429') {
+                        ctx.status = 429;
+                        ctx.set('Retry-After', String(fail.retry_after));
+                        ctx.body = { error: 'temporarily_unavailable', error_description: 'injected rate limit' };
+                        return;
+                }
+                if (f === 'timeout') {
+                        await sleep(fail.delay_ms);
+                        ctx.status = 504;
+                        ctx.body = { error: 'server_error', error_description: 'injected timeout' };
+                        return;
+                }
+        }
+        await next();
+        if (post && ctx.path === '/token' && ctx.status === 200)
+                bump('token_responses_ok');
+        if (post && ctx.path === '/token/revocation') {
+                bump('revocation_requests');
+                if (ctx.status === 200)
+                        bump('revocations');
+        }
+        if (post && ctx.path === '/token/introspection')
+                bump('introspections');
+        if (post && ctx.path === '/device/auth' && ctx.status === 200 && DEVICE_INTERVAL !== null
+            && ctx.body && typeof ctx.body === 'object')
+                ctx.body.interval = DEVICE_INTERVAL;
+});
+
+// ---- interactions: login and consent ----------------------------------
+
+function loginPage(uid, details, error) {
+        return page('Sign in', `${error ? `<p id="error">${esc(error)}</p>\n` : ''}<p>Client <b>${esc(details.params.client_id)}</b> asks you to sign in.</p>
+<form id="tessera-login" method="post" action="/interaction/${esc(uid)}/login">
+<label>User <input type="text" name="login" value="" autofocus></label>
+<label>Password <input type="password" name="password" value=""></label>
+<button type="submit">Sign in</button>
+</form>
+<form id="tessera-abort" method="post" action="/interaction/${esc(uid)}/abort">
+<button type="submit">Cancel</button>
+</form>`);
+}
+
+function requestedScopes(details) {
+        return [...new Set((details.params.scope ?? '').split(' ').filter(Boolean))];
+}
+
+function consentPage(uid, details) {
+        const boxes = requestedScopes(details).filter((s) => s !== 'openid').map((s) =>
+                `<label><input type="checkbox" name="scope" value="${esc(s)}" checked> ${esc(s)}</label><br>`).join('\n');
+        return page('Authorize', `<p>User <b>${esc(details.session?.accountId)}</b>: client <b>${esc(details.params.client_id)}</b> asks for:</p>
+<form id="tessera-consent" method="post" action="/interaction/${esc(uid)}/confirm">
+<input type="hidden" name="consent_form" value="1">
+${boxes}
+<button type="submit" name="decision" value="approve">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`);
+}
+
+// selected: the scopes ticked on the form, or null for "all requested".
+async function consentResult(details, selected) {
+        const { params, session, grantId, prompt } = details;
+        const grant = grantId
+                ? await provider.Grant.find(grantId)
+                : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+        const requested = requestedScopes(details);
+        const ok = (s) => s === 'openid' || ((!selected || selected.has(s)) && !DENY_SCOPES.has(s));
+        const granted = requested.filter(ok);
+        const rejected = requested.filter((s) => !ok(s));
+        if (granted.length)
+                grant.addOIDCScope(granted.join(' '));
+        // Rejected scopes count as "encountered": without this the consent
+        // prompt would come back for them forever.
+        if (rejected.length)
+                grant.rejectOIDCScope(rejected.join(' '));
+        if (prompt.details.missingOIDCClaims)
+                grant.addOIDCClaims(prompt.details.missingOIDCClaims);
+        for (const [indicator, scopes] of Object.entries(prompt.details.missingResourceScopes ?? {}))
+                grant.addResourceScope(indicator, scopes.join(' '));
+        bump('consents');
+        return { consent: { grantId: await grant.save() } };
+}
+
+function redirect303(ctx, to) {
+        ctx.status = 303;
+        ctx.redirect(to);
+}
+
+provider.use(async (ctx, next) => {
+        const m = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|confirm|abort))?$/.exec(ctx.path);
+        if (!m)
+                return next();
+        const [, uid, action] = m;
+        ctx.set('Cache-Control', 'no-store');
+        let details;
+        try {
+                details = await provider.interactionDetails(ctx.req, ctx.res);
+        } catch (e) {
+                ctx.status = 400;
+                ctx.type = 'html';
+                ctx.body = page('Error', `<p id="error">interaction not found: ${esc(e.message)}</p>`);
+                return;
+        }
+        if (details.uid !== uid) {
+                ctx.status = 400;
+                ctx.body = page('Error', '<p id="error">interaction mismatch</p>');
+                return;
+        }
+        const finish = async (result, merge = true) =>
+                redirect303(ctx, await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge }));
+
+        if (!action && ctx.method === 'GET') {
+                if (AUTO_LOGIN) {
+                        if (details.prompt.name === 'login') {
+                                bump('logins');
+                                return finish({ login: { accountId: AUTO_LOGIN } });
+                        }
+                        return finish(await consentResult(details, null));
+                }
+                ctx.type = 'html';
+                ctx.body = details.prompt.name === 'login' ? loginPage(uid, details) : consentPage(uid, details);
+                return;
+        }
+        if (ctx.method !== 'POST' || !action) {
+                ctx.status = 405;
+                return;
+        }
+        const form = new URLSearchParams(await readBody(ctx.req));
+        if (action === 'abort') {
+                bump('denials');
+                return finish({ error: 'access_denied', error_description: 'End-User aborted interaction' }, false);
+        }
+        if (action === 'login') {
+                if (details.prompt.name !== 'login') {
+                        ctx.status = 400;
+                        ctx.body = page('Error', '<p id="error">not a login step</p>');
+                        return;
+                }
+                const user = form.get('login') ?? '';
+                const u = Object.hasOwn(USERS, user) ? USERS[user] : null;
+                if (!u || u.password !== form.get('password')) {
+                        bump('login_failures');
+                        ctx.type = 'html';
+                        ctx.body = loginPage(uid, details, 'Invalid user or password.');
+                        return;
+                }
+                bump('logins');
+                return finish({ login: { accountId: user } });
+        }
+        // confirm
+        if (details.prompt.name !== 'consent') {
+                ctx.status = 400;
+                ctx.body = page('Error', '<p id="error">not a consent step</p>');
+                return;
+        }
+        if (form.get('decision') === 'deny') {
+                bump('denials');
+                return finish({ error: 'access_denied', error_description: 'End-User denied the request' }, false);
+        }
+        const selected = form.get('consent_form') ? new Set(form.getAll('scope')) : null;
+        return finish(await consentResult(details, selected));
+});
+
+idpServer.on('request', provider.callback());
+
+// ---- API emulator --------------------------------------------------------
+
+const emulator = clientsFile['api-emulator'];
+if (!emulator)
+        die('clients file has no api-emulator client');
+const emulatorAuth = 'Basic ' + Buffer.from(
+        `${encodeURIComponent(emulator.client_id)}:${encodeURIComponent(emulator.client_secret)}`).toString('base64');
+
+// Real RFC 7662 introspection against the provider: a revoked grant or an
+// expired token is seen exactly as the IdP sees it.
+async function introspect(token, hint) {
+        const body = new URLSearchParams({ token });
+        if (hint)
+                body.set('token_type_hint', hint);
+        const r = await fetch(`${ISSUER}/token/introspection`, {
+                method: 'POST',
+                headers: { authorization: emulatorAuth, 'content-type': 'application/x-www-form-urlencoded' },
+                body,
+        });
+        if (r.status !== 200)
+                throw new Error(`introspection answered ${r.status}`);
+        return r.json();
+}
+
+function send(res, status, obj, headers = {}) {
+        const body = JSON.stringify(obj);
+        res.writeHead(status, {
+                'content-type': 'application/json', 'content-length': Buffer.byteLength(body),
+                'cache-control': 'no-store', ...headers,
+        });
+        res.end(body);
+}
+
+function bearerOf(req) {
+        const h = req.headers.authorization ?? '';
+        const m = /^Bearer ([\x21-\x7e]{1,4096})$/i.exec(h.trim());
+        return m ? m[1] : null;
+}
+
+async function authenticate(req, res) {
+        const token = bearerOf(req);
+        if (!token) {
+                bump('api_401');
+                send(res, 401, { error: 'unauthorized', message: 'bearer token required' },
+                        { 'www-authenticate': 'Bearer realm="giponext"' });
+                return null;
+        }
+        const info = await introspect(token, 'access_token');
+        if (!info.active || info.token_type !== 'Bearer' || !USERS[info.sub]) {
+                bump('api_401');
+                send(res, 401, { error: 'invalid_token', message: 'token invalid or expired' },
+                        { 'www-authenticate': 'Bearer realm="giponext", error="invalid_token", error_description="token invalid or expired"' });
+                return null;
+        }
+        return { sub: info.sub, user: USERS[info.sub], scopes: new Set((info.scope ?? '').split(' ')) };
+}
+
+async function jsonBody(req) {
+        const raw = await readBody(req);
+        if (!raw)
+                return {};
+        // JSON whatever the Content-Type says (curl -d labels it a form),
+        // else a form.
+        if (/^\s*\{/.test(raw))
+                return JSON.parse(raw);
+        return Object.fromEntries(new URLSearchParams(raw));
+}
+
+async function testEndpoint(req, res, path) {
+        if (req.method === 'GET' && path === '/_test/stats')
+                return send(res, 200, { ...stats, fail_mode: fail.mode, fail_remaining: fail.remaining });
+        if (req.method !== 'POST')
+                return send(res, 405, { error: 'method_not_allowed' });
+        const b = await jsonBody(req);
+        switch (path) {
+        case '/_test/stats/reset':
+                resetStats();
+                return send(res, 200, { ok: true });
+        case '/_test/introspect': {
+                if (typeof b.token !== 'string' || !b.token)
+                        return send(res, 400, { error: 'bad_request', message: 'token required in the body' });
+                const i = await introspect(b.token, b.token_type_hint);
+                return send(res, 200, {
+                        active: !!i.active, sub: i.sub, scope: i.scope, client_id: i.client_id,
+                        exp: i.exp, token_type: i.token_type,
+                });
+        }
+        case '/_test/fail': {
+                const mode = b.mode ?? 'none';
+                if (!FAIL_MODES.has(mode))
+                        return send(res, 400, { error: 'bad_request', message: `mode must be one of ${[...FAIL_MODES].join(' ')}` });
+                const num = (v, d, lo, hi) => {
+                        if (v === undefined)
+                                return d;
+                        const n = Number(v);
+                        if (!Number.isInteger(n) || n < lo || n > hi)
+                                throw Object.assign(new Error(`value out of range: ${v}`), { status: 400 });
+                        return n;
+                };
+                fail = {
+                        mode,
+                        remaining: mode === 'none' ? 0 : num(b.count, 1, 0, 1000000),
+                        status: num(b.status, 503, 500, 599),
+                        retry_after: num(b.retry_after, 1, 0, 86400),
+                        delay_ms: num(b.delay_ms, 60000, 0, 600000),
+                };
+                return send(res, 200, { ok: true, mode: fail.mode, count: fail.remaining });
+        }
+        case '/_test/revoke_user': {
+                const gids = grantsBySub.get(b.sub) ?? new Set();
+                for (const gid of gids) {
+                        await Promise.all([provider.AccessToken, provider.RefreshToken,
+                                provider.AuthorizationCode, provider.DeviceCode].map((m) => m.revokeByGrantId(gid)));
+                        await provider.Grant.adapter.destroy(gid);
+                }
+                const n = gids.size;
+                grantsBySub.delete(b.sub);
+                return send(res, 200, { ok: true, grants_revoked: n });
+        }
+        default:
+                return send(res, 404, { error: 'not_found' });
+        }
+}
+
+async function api(req, res) {
+        const path = new URL(req.url, API_BASE).pathname;
+        if (path.startsWith('/_test/'))
+                return testEndpoint(req, res, path);
+        bump('api_requests');
+        const f = takeFailure('api');
+        if (f === '5xx')
+                return send(res, fail.status, { error: 'server_error', message: 'injected failure' });
+        if (f === '429')
+                return send(res, 429, { error: 'rate_limited', message: 'injected rate limit' },
+                        { 'retry-after': String(fail.retry_after) });
+        if (req.method !== 'GET')
+                return send(res, 405, { error: 'method_not_allowed' });
+        if (path === '/v2/userinfo') {
+                bump('userinfo_requests');
+                const who = await authenticate(req, res);
+                if (!who)
+                        return;
+                return send(res, 200, { sub: who.sub, name: who.user.name, tenants: who.user.tenants });
+        }
+        const m = /^\/v2\/tenants\/([A-Za-z0-9_-]{1,64})\/([a-z]{1,32})$/.exec(path);
+        if (m && (m[2] === 'ping' || GIPO_SCOPES.includes(`giponext.${m[2]}`))) {
+                const who = await authenticate(req, res);
+                if (!who)
+                        return;
+                const tenant = who.user.tenants.find((t) => t.id === m[1]);
+                if (!tenant) {
+                        bump('api_403');
+                        return send(res, 403, { error: 'forbidden', message: 'user has no access to this tenant' });
+                }
+                if (m[2] === 'ping')
+                        return send(res, 200, { ok: true, tenant: tenant.id, sub: who.sub });
+                if (!who.scopes.has(`giponext.${m[2]}`)) {
+                        bump('api_403');
+                        return send(res, 403, { error: 'insufficient_scope', message: `scope giponext.${m[2]} missing` },
+                                { 'www-authenticate': `Bearer realm="giponext", error="insufficient_scope", scope="giponext.${m[2]}"` });
+                }
+                return send(res, 200, { tenant: tenant.id, resource: m[2], items: [] });
+        }
+        return send(res, 404, { error: 'not_found' });
+}
+
+apiServer.on('request', (req, res) => {
+        api(req, res).catch((e) => {
+                const status = e.status ?? (e instanceof SyntaxError ? 400 : 502);
+                dbg('api error', e.message);
+                if (!res.headersSent)
+                        send(res, status, { error: status === 502 ? 'bad_gateway' : 'bad_request', message: e.message });
+                else
+                        res.destroy();
+        });
+});
+
+// ---- ready line and shutdown ----------------------------------------------
+
+const ready = JSON.stringify({ issuer: ISSUER, api_base: API_BASE, pid: process.pid });
+if (args.readyFile) {
+        // Written whole then renamed: a poller never reads half a line.
+        const tmp = `${args.readyFile}.tmp${process.pid}`;
+        writeFileSync(tmp, ready + '\n');
+        renameSync(tmp, args.readyFile);
+}
+process.stdout.write(ready + '\n');
+dbg(`ready: issuer ${ISSUER}, api ${API_BASE}`);
+
+let stopping = false;
+function shutdown(sig) {
+        if (stopping)
+                return;
+        stopping = true;
+        dbg(`${sig}: stopping`);
+        for (const t of pendingTimers)
+                clearTimeout(t);
+        let open = 2;
+        const done = () => { if (--open === 0) process.exit(0); };
+        for (const s of [idpServer, apiServer]) {
+                s.close(done);
+                s.closeAllConnections();
+        }
+        setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
