@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+
+#include "config.h"
+
+#include "api-routes.h"
+#include "audit.h"
+#include "json-writer.h"
+#include "log.h"
+#include "login.h"
+#include "manager.h"
+#include "refresh.h"
+#include "revoke.h"
+#include "secret.h"
+
+#define TOKEN_MIN_VALID_DEFAULT 10U
+#define TOKEN_MIN_VALID_MAX (24U * 3600U)
+
+int api_route_parse(const char *method, const char *path, api_route *ret) {
+        const char *rest, *slash;
+        size_t n;
+        bool get = streq(method, "GET"), post = streq(method, "POST");
+
+        if (streq(path, "/v1/status")) {
+                if (!get)
+                        return -EOPNOTSUPP;
+                *ret = (api_route) { .kind = API_ROUTE_STATUS };
+                return 0;
+        }
+
+        rest = startswith(path, "/v1/accounts/");
+        if (!rest)
+                return -ENOENT;
+        slash = strchr(rest, '/');
+        if (!slash)
+                return -ENOENT;
+        n = (size_t) (slash - rest);
+        if (n == 0 || n >= sizeof ret->account)
+                return -EINVAL;
+
+        api_route route = {};
+        memcpy(route.account, rest, n);
+        route.account[n] = '\0';
+        if (!account_name_is_valid(route.account))
+                return -EINVAL;
+
+        rest = slash + 1;
+        if (streq(rest, "token")) {
+                if (!get)
+                        return -EOPNOTSUPP;
+                route.kind = API_ROUTE_TOKEN;
+        } else if (streq(rest, "login")) {
+                if (post)
+                        route.kind = API_ROUTE_LOGIN_START;
+                else if (get)
+                        route.kind = API_ROUTE_LOGIN_WAIT;
+                else
+                        return -EOPNOTSUPP;
+        } else if (streq(rest, "logout")) {
+                if (!post)
+                        return -EOPNOTSUPP;
+                route.kind = API_ROUTE_LOGOUT;
+        } else
+                return -ENOENT;
+
+        *ret = route;
+        return 0;
+}
+
+int api_parse_seconds(const char *s, unsigned max, unsigned *ret) {
+        unsigned v = 0;
+
+        if (isempty(s) || strlen(s) > 10)
+                return -EINVAL;
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                if (v > (max - (unsigned) (*p - '0')) / 10)
+                        return -ERANGE;
+                v = v * 10 + (unsigned) (*p - '0');
+        }
+        *ret = v;
+        return 0;
+}
+
+bool api_may_use_account(const manager *m, const conf_account *c, const peer *p) {
+        return principal_list_match(&c->users, p->uid, p->gid, p->groups, p->n_groups);
+}
+
+bool api_may_administer(const manager *m, const peer *p) {
+        return principal_list_match(&m->conf->admins, p->uid, p->gid, p->groups, p->n_groups);
+}
+
+static void write_account_status(json_writer *w, const account *a, int64_t now) {
+        _cleanup_(freep) char *missing = NULL;
+        const session *s = a->session;
+
+        (void) account_scope_missing(a, &missing);
+
+        json_writer_object_begin(w);
+        json_writer_kv_string(w, "name", a->conf->name);
+        json_writer_kv_string(w, "state", account_state_to_string(a->state));
+        json_writer_kv_string(w, "user", s ? s->user : NULL);
+        json_writer_kv_string(w, "tenant_id", s ? s->tenant_id : NULL);
+        json_writer_kv_string(w, "tenant_name", s ? s->tenant_name : NULL);
+        json_writer_kv_string(w, "scope_granted", s ? s->scope : NULL);
+        json_writer_kv_string(w, "scope_missing", missing);
+        json_writer_key(w, "expires_at");
+        if (s && s->expires_at > 0)
+                json_writer_int(w, s->expires_at);
+        else
+                json_writer_null(w);
+        json_writer_key(w, "refreshed_at");
+        if (s && s->refreshed_at > 0)
+                json_writer_int(w, s->refreshed_at);
+        else
+                json_writer_null(w);
+        json_writer_key(w, "next_refresh_at");
+        if (a->next_refresh_at > 0)
+                json_writer_int(w, a->next_refresh_at);
+        else
+                json_writer_null(w);
+        json_writer_kv_string(w, "last_error", a->last_error);
+        json_writer_key(w, "tokens_served");
+        json_writer_uint(w, a->tokens_served);
+        json_writer_object_end(w);
+}
+
+static int handle_status(api_request *r) {
+        manager *m = r->manager;
+        int64_t now = now_realtime();
+        uint64_t mono = 0;
+        json_writer w;
+        char *body = NULL;
+        size_t len = 0;
+        bool admin = api_may_administer(m, r->peer);
+        int k;
+
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &mono);
+
+        json_writer_init(&w, false);
+        json_writer_object_begin(&w);
+        json_writer_kv_string(&w, "version", PACKAGE_VERSION);
+        json_writer_key(&w, "uptime_s");
+        json_writer_uint(&w, mono > m->started_usec ? (mono - m->started_usec) / USEC_PER_SEC : 0);
+        json_writer_key(&w, "accounts");
+        json_writer_array_begin(&w);
+        for (size_t i = 0; i < m->n_accounts; i++) {
+                const account *a = m->accounts[i];
+
+                if (!admin && !api_may_use_account(m, a->conf, r->peer))
+                        continue;
+                write_account_status(&w, a, now);
+        }
+        json_writer_array_end(&w);
+        json_writer_object_end(&w);
+
+        k = json_writer_finish(&w, &body, &len);
+        json_writer_done(&w);
+        if (k < 0)
+                return api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                                               "cannot build the status");
+        return api_request_reply(r, MHD_HTTP_OK, body, len, false);
+}
+
+/* Builds the token answer in secret memory: the only copy of the token
+ * outside the session is this buffer, wiped when MHD frees it. */
+int api_reply_token(api_request *r, account *a) {
+        const session *s = a->session;
+        int64_t now = now_realtime();
+        json_writer w;
+        char *body = NULL;
+        size_t len = 0;
+        int k;
+
+        json_writer_init(&w, true);
+        json_writer_object_begin(&w);
+        json_writer_kv_string(&w, "access_token", s->access_token);
+        json_writer_kv_string(&w, "token_type", "Bearer");
+        json_writer_kv_int(&w, "expires_at", s->expires_at);
+        json_writer_kv_int(&w, "expires_in", s->expires_at > now ? s->expires_at - now : 0);
+        json_writer_kv_string(&w, "scope", s->scope);
+        json_writer_kv_string(&w, "tenant_id", s->tenant_id);
+        json_writer_object_end(&w);
+        k = json_writer_finish(&w, &body, &len);
+        json_writer_done(&w);
+        if (k < 0)
+                return api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                                               "cannot build the answer");
+
+        a->tokens_served++;
+        audit_token_served(a->conf->name, r->peer, s->access_token);
+        return api_request_reply(r, MHD_HTTP_OK, body, len, true);
+}
+
+int api_reply_no_token(api_request *r, account *a) {
+        const char *name = a->conf->name;
+
+        switch (a->state) {
+        case ACCOUNT_NEEDS_LOGIN:
+                return api_request_reply_error(r, MHD_HTTP_UNAUTHORIZED, "login_required",
+                                               "the identity provider rejected the session of account %s (%s); run: tessera login %s",
+                                               name, a->last_error ? a->last_error : "refresh token no longer valid", name);
+        case ACCOUNT_LOGIN_PENDING:
+                return api_request_reply_error(r, MHD_HTTP_UNAUTHORIZED, "login_required",
+                                               "a login for account %s is in progress; finish it in the browser or run: tessera login %s",
+                                               name, name);
+        case ACCOUNT_DEGRADED:
+                return api_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "idp_unavailable",
+                                               "account %s has no valid token and the identity provider cannot be reached (%s)",
+                                               name, a->last_error ? a->last_error : "unreachable");
+        case ACCOUNT_VALID:
+        case ACCOUNT_REFRESHING:
+                if (a->session)
+                        return api_request_reply_error(r, MHD_HTTP_UNAUTHORIZED, "login_required",
+                                                       "the token of account %s has expired and cannot be renewed; run: tessera login %s",
+                                                       name, name);
+                _fallthrough_;
+        case ACCOUNT_LOGGED_OUT:
+        case _ACCOUNT_STATE_MAX:
+                break;
+        }
+        return api_request_reply_error(r, MHD_HTTP_UNAUTHORIZED, "login_required",
+                                       "account %s is not logged in; run: tessera login %s", name, name);
+}
+
+static int handle_token(api_request *r, account *a) {
+        const char *q = api_request_query(r, "min_valid");
+        unsigned min_valid = TOKEN_MIN_VALID_DEFAULT;
+
+        if (q && api_parse_seconds(q, TOKEN_MIN_VALID_MAX, &min_valid) < 0)
+                return api_request_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+                                               "min_valid must be a number of seconds from 0 to %u",
+                                               TOKEN_MIN_VALID_MAX);
+
+        if (account_token_valid_for(a, now_realtime(), min_valid))
+                return api_reply_token(r, a);
+
+        return account_token_needed(a, r, min_valid);
+}
+
+static int handle_logout(api_request *r, account *a) {
+        int k;
+
+        k = account_logout(a);
+        if (k < 0)
+                return api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                                               "cannot erase the stored session of account %s: %s",
+                                               a->conf->name, strerror(-k));
+        log_info("account %s: logged out by uid %u", a->conf->name, (unsigned) r->peer->uid);
+        manager_notify_status(r->manager);
+        return api_request_reply(r, MHD_HTTP_OK, strdup("{}"), 2, false);
+}
+
+int api_routes_handle(api_request *r) {
+        manager *m = r->manager;
+        api_route route;
+        account *a;
+        int k;
+
+        k = api_route_parse(r->method, r->path, &route);
+        if (k == -EINVAL)
+                return api_request_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+                                               "account names are 1 to 64 characters of A-Z a-z 0-9 _ . -");
+        if (k == -EOPNOTSUPP)
+                return api_request_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                               "%s is not allowed on %s", r->method, r->path);
+        if (k < 0)
+                return api_request_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+                                               "no such API endpoint; see tessera(1) for the API");
+
+        if (route.kind == API_ROUTE_STATUS)
+                return handle_status(r);
+
+        a = manager_find_account(m, route.account);
+        if (!a)
+                return api_request_reply_error(r, MHD_HTTP_NOT_FOUND, "no_such_account",
+                                               "no account named %s is configured", route.account);
+
+        switch (route.kind) {
+        case API_ROUTE_TOKEN:
+                if (!api_may_use_account(m, a->conf, r->peer))
+                        return api_request_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
+                                                       "uid %u may not use account %s; an administrator can add it to users= in the [account %s] section",
+                                                       (unsigned) r->peer->uid, a->conf->name, a->conf->name);
+                return handle_token(r, a);
+
+        case API_ROUTE_LOGIN_START:
+        case API_ROUTE_LOGIN_WAIT:
+        case API_ROUTE_LOGOUT:
+                if (!api_may_administer(m, r->peer))
+                        return api_request_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
+                                                       "uid %u may not log account %s in or out; only the admins= of tesserad may",
+                                                       (unsigned) r->peer->uid, a->conf->name);
+                if (route.kind == API_ROUTE_LOGOUT)
+                        return handle_logout(r, a);
+                if (route.kind == API_ROUTE_LOGIN_START)
+                        return login_api_start(a, r);
+                return login_api_wait(a, r);
+
+        case API_ROUTE_STATUS:
+        case _API_ROUTE_MAX:
+                break;
+        }
+        return api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error", "unhandled route");
+}

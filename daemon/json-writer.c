@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "json-writer.h"
+#include "secret.h"
+
+#define JSON_WRITER_SIZE_MAX (16U * 1024U * 1024U)
+
+void json_writer_init(json_writer *w, bool secret) {
+        *w = (json_writer) {
+                .secret = secret,
+                .first[0] = true,
+        };
+}
+
+void json_writer_done(json_writer *w) {
+        if (w->secret)
+                secret_free(w->buf);
+        else
+                free(w->buf);
+        w->buf = NULL;
+        w->len = w->cap = 0;
+}
+
+static int grow(json_writer *w, size_t extra) {
+        size_t need, cap;
+        char *n;
+
+        if (extra > JSON_WRITER_SIZE_MAX || w->len > JSON_WRITER_SIZE_MAX - extra - 1)
+                return -E2BIG;
+        need = w->len + extra + 1;
+        if (need <= w->cap)
+                return 0;
+        cap = MAX(need, w->cap * 2);
+        cap = MAX(cap, (size_t) 256);
+
+        if (w->secret) {
+                /* sodium memory cannot be realloc()ed: copy and wipe. */
+                n = secret_alloc(cap);
+                if (!n)
+                        return -ENOMEM;
+                if (w->buf)
+                        memcpy(n, w->buf, w->len);
+                secret_free(w->buf);
+        } else {
+                n = realloc(w->buf, cap);
+                if (!n)
+                        return -ENOMEM;
+        }
+        w->buf = n;
+        w->cap = cap;
+        return 0;
+}
+
+static void put(json_writer *w, const char *s, size_t n) {
+        int r;
+
+        if (w->error)
+                return;
+        r = grow(w, n);
+        if (r < 0) {
+                w->error = r;
+                return;
+        }
+        memcpy(w->buf + w->len, s, n);
+        w->len += n;
+        w->buf[w->len] = '\0';
+}
+
+static void put_str(json_writer *w, const char *s) {
+        put(w, s, strlen(s));
+}
+
+/* Emits the separator a new value needs at the current nesting level. */
+static void value_prefix(json_writer *w) {
+        if (w->after_key) {
+                w->after_key = false;
+                return;
+        }
+        if (!w->first[w->depth])
+                put(w, ",", 1);
+        w->first[w->depth] = false;
+}
+
+static void open_level(json_writer *w, char c) {
+        value_prefix(w);
+        if (w->depth + 1 >= JSON_WRITER_DEPTH_MAX) {
+                if (!w->error)
+                        w->error = -E2BIG;
+                return;
+        }
+        put(w, &c, 1);
+        w->depth++;
+        w->first[w->depth] = true;
+}
+
+static void close_level(json_writer *w, char c) {
+        if (w->depth == 0) {
+                if (!w->error)
+                        w->error = -EINVAL;
+                return;
+        }
+        w->depth--;
+        put(w, &c, 1);
+}
+
+void json_writer_object_begin(json_writer *w) {
+        open_level(w, '{');
+}
+
+void json_writer_object_end(json_writer *w) {
+        close_level(w, '}');
+}
+
+void json_writer_array_begin(json_writer *w) {
+        open_level(w, '[');
+}
+
+void json_writer_array_end(json_writer *w) {
+        close_level(w, ']');
+}
+
+static void put_quoted(json_writer *w, const char *s) {
+        static const char hex[] = "0123456789abcdef";
+        const char *run = s;
+
+        put(w, "\"", 1);
+        for (const char *p = s; *p; p++) {
+                unsigned char c = (unsigned char) *p;
+                char esc[7];
+                size_t n = 0;
+
+                if (c == '"' || c == '\\') {
+                        esc[0] = '\\';
+                        esc[1] = (char) c;
+                        n = 2;
+                } else if (c < 0x20 || c == 0x7f) {
+                        esc[0] = '\\';
+                        esc[1] = 'u';
+                        esc[2] = '0';
+                        esc[3] = '0';
+                        esc[4] = hex[c >> 4];
+                        esc[5] = hex[c & 0xf];
+                        n = 6;
+                } else
+                        continue;
+
+                put(w, run, (size_t) (p - run));
+                put(w, esc, n);
+                run = p + 1;
+        }
+        put_str(w, run);
+        put(w, "\"", 1);
+}
+
+void json_writer_key(json_writer *w, const char *key) {
+        value_prefix(w);
+        put_quoted(w, key);
+        put(w, ":", 1);
+        w->after_key = true;
+}
+
+void json_writer_string(json_writer *w, const char *s) {
+        if (!s) {
+                json_writer_null(w);
+                return;
+        }
+        value_prefix(w);
+        put_quoted(w, s);
+}
+
+void json_writer_int(json_writer *w, int64_t v) {
+        char b[24];
+
+        value_prefix(w);
+        (void) snprintf(b, sizeof b, "%" PRIi64, v);
+        put_str(w, b);
+}
+
+void json_writer_uint(json_writer *w, uint64_t v) {
+        char b[24];
+
+        value_prefix(w);
+        (void) snprintf(b, sizeof b, "%" PRIu64, v);
+        put_str(w, b);
+}
+
+void json_writer_bool(json_writer *w, bool v) {
+        value_prefix(w);
+        put_str(w, v ? "true" : "false");
+}
+
+void json_writer_null(json_writer *w) {
+        value_prefix(w);
+        put_str(w, "null");
+}
+
+void json_writer_kv_string(json_writer *w, const char *key, const char *s) {
+        json_writer_key(w, key);
+        json_writer_string(w, s);
+}
+
+void json_writer_kv_int(json_writer *w, const char *key, int64_t v) {
+        json_writer_key(w, key);
+        json_writer_int(w, v);
+}
+
+int json_writer_finish(json_writer *w, char **ret, size_t *ret_len) {
+        if (w->error)
+                return w->error;
+        if (w->depth != 0 || w->after_key)
+                return -EINVAL;
+        if (!w->buf) {
+                put(w, "", 0);
+                if (w->error)
+                        return w->error;
+        }
+        *ret = TAKE_PTR(w->buf);
+        if (ret_len)
+                *ret_len = w->len;
+        w->len = w->cap = 0;
+        return 0;
+}

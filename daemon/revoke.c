@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+#include "log.h"
+#include "manager.h"
+#include "oauth.h"
+#include "revoke.h"
+#include "secret.h"
+
+typedef struct revoke_job revoke_job;
+
+struct revoke_job {
+        manager *manager;
+        account *account;
+        discovery_waiter *discovery;
+        oidc_endpoints *endpoints;
+        oauth_op *op;
+        char *tokens[2];                /* refresh, access; secret memory */
+        unsigned next;                  /* index of the token being revoked */
+        revoke_job *next_job, *prev_job;
+};
+
+static const char *const token_hint[2] = { "refresh_token", "access_token" };
+
+static void job_free(revoke_job *j) {
+        manager *m = j->manager;
+
+        if (j->prev_job)
+                j->prev_job->next_job = j->next_job;
+        else
+                m->revocations = j->next_job;
+        if (j->next_job)
+                j->next_job->prev_job = j->prev_job;
+
+        discovery_waiter_free(j->discovery);
+        oauth_op_free(j->op);
+        oidc_endpoints_free(j->endpoints);
+        for (size_t i = 0; i < ELEMENTSOF(j->tokens); i++)
+                secret_free(j->tokens[i]);
+        free(j);
+}
+
+static void job_step(revoke_job *j);
+
+static void on_revoked(oauth_op *op, const oauth_error *error, void *userdata) {
+        revoke_job *j = userdata;
+
+        j->op = oauth_op_free(j->op);
+        if (error)
+                log_warning("account %s: revoking the %s at the identity provider failed: %s",
+                            j->account->conf->name, token_hint[j->next], strempty(error->description));
+        else
+                log_info("account %s: %s revoked at the identity provider",
+                         j->account->conf->name, token_hint[j->next]);
+        j->next++;
+        job_step(j);
+}
+
+static void job_step(revoke_job *j) {
+        int r;
+
+        for (; j->next < ELEMENTSOF(j->tokens); j->next++) {
+                if (!j->tokens[j->next])
+                        continue;
+                r = oauth_revoke(j->manager->curl, j->account->conf, j->endpoints, j->tokens[j->next],
+                                 token_hint[j->next], on_revoked, j, &j->op);
+                if (r == -EOPNOTSUPP) {
+                        log_warning("account %s: the identity provider offers no revocation endpoint; "
+                                    "the tokens stay valid there until they expire", j->account->conf->name);
+                        break;
+                }
+                if (r < 0) {
+                        log_warning_errno(r, "account %s: cannot start revocation: %m", j->account->conf->name);
+                        continue;
+                }
+                return;
+        }
+        job_free(j);
+}
+
+static void on_discovered(discovery_waiter *w, int error, const char *message, oidc_endpoints *endpoints,
+                          void *userdata) {
+        revoke_job *j = userdata;
+
+        j->discovery = discovery_waiter_free(j->discovery);
+        if (error < 0) {
+                log_warning("account %s: cannot revoke the tokens, the identity provider's configuration is unavailable: %s",
+                            j->account->conf->name, strempty(message));
+                job_free(j);
+                return;
+        }
+        j->endpoints = endpoints;
+        job_step(j);
+}
+
+void revoke_tokens(account *a, const oidc_endpoints *e, const char *refresh_token, const char *access_token) {
+        manager *m = a->manager;
+        revoke_job *j;
+        int r;
+
+        if (!refresh_token && !access_token)
+                return;
+
+        j = calloc(1, sizeof *j);
+        if (!j)
+                goto oom;
+        j->manager = m;
+        j->account = a;
+        j->next_job = m->revocations;
+        if (j->next_job)
+                j->next_job->prev_job = j;
+        m->revocations = j;
+
+        j->tokens[0] = secret_strdup(refresh_token);
+        j->tokens[1] = secret_strdup(access_token);
+        if ((refresh_token && !j->tokens[0]) || (access_token && !j->tokens[1]))
+                goto oom_job;
+
+        if (e) {
+                r = oidc_endpoints_dup(e, &j->endpoints);
+                if (r < 0)
+                        goto oom_job;
+                job_step(j);
+                return;
+        }
+
+        r = discovery_cache_get(m->discovery, a->conf, on_discovered, j, &j->endpoints, &j->discovery);
+        if (r < 0) {
+                log_warning_errno(r, "account %s: cannot look up the revocation endpoint: %m", a->conf->name);
+                job_free(j);
+                return;
+        }
+        if (r > 0)
+                job_step(j);
+        return;
+
+oom_job:
+        job_free(j);
+oom:
+        log_warning("account %s: out of memory, tokens not revoked at the identity provider", a->conf->name);
+}
+
+void revoke_account_gone(account *a) {
+        revoke_job *j = a->manager->revocations;
+
+        while (j) {
+                revoke_job *next = j->next_job;
+
+                if (j->account == a)
+                        job_free(j);
+                j = next;
+        }
+}
+
+void revoke_manager_done(manager *m) {
+        while (m->revocations)
+                job_free(m->revocations);
+}
+
+int account_logout(account *a) {
+        if (a->session)
+                revoke_tokens(a, NULL, a->session->refresh_token, a->session->access_token);
+        return account_forget_session(a);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Giving tokens back to the identity provider (RFC 7009): at logout, and
+ * when a login is rejected after the tokens were issued (tenant not
+ * allowed). Fire and forget: the local side never waits for it. */
+
+#include "account.h"
+#include "discovery.h"
+
+/* Starts revocation of the refresh token, then the access token (either
+ * may be NULL; both are copied). e: the endpoints when known, else they
+ * are looked up first. */
+void revoke_tokens(account *a, const oidc_endpoints *e, const char *refresh_token, const char *access_token);
+
+/* Cancels the account's revocations still in flight (reload removed it). */
+void revoke_account_gone(account *a);
+void revoke_manager_done(manager *m);
+
+/* Logout: revocation started, local session erased durably at once. */
+int account_logout(account *a);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+#include <sodium.h>
+
+#include "api-routes.h"
+#include "manager.h"
+#include "tests.h"
+
+static void test_routes(void) {
+        api_route r;
+
+        CHECK(api_route_parse("GET", "/v1/status", &r) == 0 && r.kind == API_ROUTE_STATUS);
+        CHECK(api_route_parse("POST", "/v1/status", &r) == -EOPNOTSUPP);
+        CHECK(api_route_parse("GET", "/v1/status/", &r) == -ENOENT);
+        CHECK(api_route_parse("GET", "/", &r) == -ENOENT);
+        CHECK(api_route_parse("GET", "/v2/status", &r) == -ENOENT);
+
+        CHECK(api_route_parse("GET", "/v1/accounts/default/token", &r) == 0);
+        CHECK(r.kind == API_ROUTE_TOKEN && streq(r.account, "default"));
+        CHECK(api_route_parse("POST", "/v1/accounts/default/token", &r) == -EOPNOTSUPP);
+        CHECK(api_route_parse("POST", "/v1/accounts/a.b-c_9/login", &r) == 0);
+        CHECK(r.kind == API_ROUTE_LOGIN_START && streq(r.account, "a.b-c_9"));
+        CHECK(api_route_parse("GET", "/v1/accounts/x/login", &r) == 0 && r.kind == API_ROUTE_LOGIN_WAIT);
+        CHECK(api_route_parse("DELETE", "/v1/accounts/x/login", &r) == -EOPNOTSUPP);
+        CHECK(api_route_parse("POST", "/v1/accounts/x/logout", &r) == 0 && r.kind == API_ROUTE_LOGOUT);
+        CHECK(api_route_parse("GET", "/v1/accounts/x/logout", &r) == -EOPNOTSUPP);
+        CHECK(api_route_parse("GET", "/v1/accounts/x/other", &r) == -ENOENT);
+        CHECK(api_route_parse("GET", "/v1/accounts/x", &r) == -ENOENT);
+        CHECK(api_route_parse("GET", "/v1/accounts/x/token/", &r) == -ENOENT);
+
+        /* Names: the path is matched still escaped, so tricks are 400s. */
+        CHECK(api_route_parse("GET", "/v1/accounts//token", &r) == -EINVAL);
+        CHECK(api_route_parse("GET", "/v1/accounts/a%2Fb/token", &r) == -EINVAL);
+        CHECK(api_route_parse("GET", "/v1/accounts/a%00/token", &r) == -EINVAL);
+        CHECK(api_route_parse("GET", "/v1/accounts/a b/token", &r) == -EINVAL);
+        CHECK(api_route_parse("GET", "/v1/accounts/\xc3\xa8/token", &r) == -EINVAL);
+        CHECK(api_route_parse("GET",
+                              "/v1/accounts/0123456789012345678901234567890123456789012345678901234567890123/token",
+                              &r) == 0);
+        CHECK(api_route_parse("GET",
+                              "/v1/accounts/01234567890123456789012345678901234567890123456789012345678901234/token",
+                              &r) == -EINVAL);
+        /* ".." is a valid name by the pattern; no account can have it. */
+        CHECK(api_route_parse("GET", "/v1/accounts/../token", &r) == 0 && streq(r.account, ".."));
+}
+
+static void test_seconds(void) {
+        unsigned v;
+
+        CHECK(api_parse_seconds("0", 100, &v) == 0 && v == 0);
+        CHECK(api_parse_seconds("100", 100, &v) == 0 && v == 100);
+        CHECK(api_parse_seconds("101", 100, &v) == -ERANGE);
+        CHECK(api_parse_seconds("4294967295", 86400, &v) == -ERANGE);
+        CHECK(api_parse_seconds("99999999999", 86400, &v) == -EINVAL);
+        CHECK(api_parse_seconds("", 100, &v) == -EINVAL);
+        CHECK(api_parse_seconds("-1", 100, &v) == -EINVAL);
+        CHECK(api_parse_seconds("1e3", 100000, &v) == -EINVAL);
+        CHECK(api_parse_seconds(" 1", 100, &v) == -EINVAL);
+        CHECK(api_parse_seconds(NULL, 100, &v) == -EINVAL);
+}
+
+static void test_policy(void) {
+        uid_t uids[] = { 1000 };
+        gid_t gids[] = { 2000 };
+        conf c = { .admins = { .uids = uids, .n_uids = 1 } };
+        manager m = { .conf = &c };
+        conf_account ca = { .name = (char *) "x", .users = { .gids = gids, .n_gids = 1 } };
+        gid_t member[] = { 5, 2000 };
+        peer root = { .uid = 0, .gid = 0 };
+        peer admin = { .uid = 1000, .gid = 1000 };
+        peer in_group = { .uid = 1001, .gid = 1001, .groups = member, .n_groups = 2 };
+        peer primary = { .uid = 1002, .gid = 2000 };
+        peer stranger = { .uid = 1003, .gid = 1003, .groups = member, .n_groups = 1 };
+
+        CHECK(api_may_use_account(&m, &ca, &root));
+        CHECK(api_may_administer(&m, &root));
+        CHECK(api_may_administer(&m, &admin));
+        CHECK(!api_may_use_account(&m, &ca, &admin));
+        CHECK(api_may_use_account(&m, &ca, &in_group));
+        CHECK(!api_may_administer(&m, &in_group));
+        CHECK(api_may_use_account(&m, &ca, &primary));
+        CHECK(!api_may_use_account(&m, &ca, &stranger));
+        CHECK(!api_may_administer(&m, &stranger));
+}
+
+int main(void) {
+        CHECK(sodium_init() >= 0);
+        test_routes();
+        test_seconds();
+        test_policy();
+        return 0;
+}
