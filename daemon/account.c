@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -28,6 +29,14 @@ int64_t now_realtime(void) {
 
         (void) clock_gettime(CLOCK_REALTIME, &ts);
         return (int64_t) ts.tv_sec;
+}
+
+void format_utc(int64_t t, char ret[static 32]) {
+        time_t tt = (time_t) t;
+        struct tm tm;
+
+        if (!gmtime_r(&tt, &tm) || strftime(ret, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                (void) snprintf(ret, 32, "%" PRIi64, t);
 }
 
 int account_new(manager *m, const conf_account *c, account **ret) {

@@ -25,6 +25,7 @@ const char *account_state_to_string(account_state s);
 
 typedef struct manager manager;
 typedef struct login login;
+typedef struct refresher refresher;
 
 typedef struct account {
         manager *manager;
@@ -35,6 +36,7 @@ typedef struct account {
         uint64_t tokens_served;
         int64_t next_refresh_at;        /* unix seconds, 0 = none */
         login *login;                   /* a login in progress, or its result */
+        refresher *refresher;           /* refresh.c */
 } account;
 
 int account_new(manager *m, const conf_account *c, account **ret);
@@ -64,3 +66,6 @@ void account_clear_error(account *a);
 int account_scope_missing(const account *a, char **ret);
 
 int64_t now_realtime(void);
+
+/* "2026-11-28T16:04:05Z" */
+void format_utc(int64_t t, char ret[static 32]);

@@ -2,6 +2,7 @@
 #include "log.h"
 #include "manager.h"
 #include "oauth.h"
+#include "refresh.h"
 #include "revoke.h"
 #include "secret.h"
 
@@ -156,7 +157,12 @@ void revoke_manager_done(manager *m) {
 }
 
 int account_logout(account *a) {
+        int r;
+
         if (a->session)
                 revoke_tokens(a, NULL, a->session->refresh_token, a->session->access_token);
-        return account_forget_session(a);
+        r = account_forget_session(a);
+        /* Waiters for a refresh now learn that there is no session. */
+        refresh_account_stop(a);
+        return r;
 }
