@@ -114,8 +114,9 @@ CONF
 start_daemon() {
         "$TESSERAD" --config "$CONF" >>"$T/daemon.log" 2>&1 &
         DAEMON_PID=$!
+        # Ready means answering: a socket file may be left by a killed daemon.
         for _ in $(seq 1 200); do
-                [ -S "$SOCK" ] && return 0
+                curl -s -o /dev/null --max-time 2 --unix-socket "$SOCK" http://t/v1/status && return 0
                 kill -0 "$DAEMON_PID" 2>/dev/null || { echo "tesserad exited early" >&2; return 1; }
                 sleep 0.05
         done

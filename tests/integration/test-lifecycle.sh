@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The token lifecycle against the real provider with short-lived tokens:
+# background refresh, one refresh for many callers, durable rotation across
+# kill -9, invalid_grant, back-off while the IdP fails, recovery.
+. "$(dirname "$0")/lib.sh"
+require_test_users
+
+stat_of() { curl -s "$API_BASE/_test/stats" | jq -r ".$1 // 0"; }
+fail_next() { curl -s -X POST -H 'Content-Type: application/json' -d "$1" "$API_BASE/_test/fail" >/dev/null; }
+acct() { api GET /v1/status | cut -d' ' -f2- | jq -r ".accounts[]|select(.name==\"default\").$1"; }
+token_json() { curl -sS --unix-socket "$SOCK" "http://t/v1/accounts/default/token?min_valid=${1:-10}"; }
+
+login_default() {
+        login_code default alice alice-pw approve >/dev/null
+        [ "$(login_result default | jq -r .state)" = done ]
+}
+
+log "background refresh (30 s tokens, margin 5 s)"
+start_idp TESSERA_IDP_AT_TTL=30
+DEFAULT_EXTRA="refresh_margin = 5" write_idp_config
+start_daemon
+check "login" login_default
+t1=$(token_json | jq -r .access_token)
+n0=$(stat_of refresh_grants)
+next=$(acct next_refresh_at)
+exp=$(acct expires_at)
+check "next refresh planned before expiry minus the margin ($next vs $exp)" bash -c "[ $next -le $((exp - 5)) ] && [ $next -ge $((exp - 5 - 3)) ]"
+for _ in $(seq 1 60); do [ "$(stat_of refresh_grants)" -gt "$n0" ] && break; sleep 0.5; done
+sleep 0.5
+t2=$(token_json | jq -r .access_token)
+check "refreshed in the background without a caller" test "$(stat_of refresh_grants)" -eq $((n0 + 1))
+check "a new access token is served" test "$t1" != "$t2"
+expect_eq "the new token is active" true "$(introspect_active "$t2")"
+expect_eq "state valid" valid "$(acct state)"
+
+log "one refresh for many concurrent callers"
+sleep 2         # the token now has less than 29 s left
+n0=$(stat_of refresh_grants)
+pids=()
+for i in $(seq 1 40); do
+        curl -sS --unix-socket "$SOCK" "http://t/v1/accounts/default/token?min_valid=29" -o "$T/c$i.json" &
+        pids+=($!)
+done
+wait "${pids[@]}"
+expect_eq "exactly one refresh at the provider" $((n0 + 1)) "$(stat_of refresh_grants)"
+distinct=$(cat "$T"/c*.json | jq -r .access_token | sort -u | wc -l)
+expect_eq "all 40 callers got the same new token" 1 "$distinct"
+check "and it is valid for 29 s or more" bash -c "[ \$(jq -r .expires_in '$T/c1.json') -ge 29 ]"
+n1=$(stat_of refresh_grants)
+for i in $(seq 1 5); do token_json 3600 >/dev/null; done
+check "asking for more than the IdP grants never loops ($(stat_of refresh_grants) refreshes)" test "$(stat_of refresh_grants)" -le $((n1 + 1))
+rm -f "$T"/c*.json
+
+log "rotation survives kill -9 at random moments"
+lost=0
+for i in $(seq 1 10); do
+        curl -s --unix-socket "$SOCK" "http://t/v1/accounts/default/token?min_valid=29" -o /dev/null &
+        client=$!
+        sleep "0.0$((RANDOM % 10))"
+        kill -9 "$DAEMON_PID"
+        wait "$DAEMON_PID" 2>/dev/null || true
+        DAEMON_PID=
+        wait "$client" 2>/dev/null || true
+        start_daemon
+        # The stored session must still be able to refresh at the provider.
+        out=$(token_json 29)
+        if [ "$(jq -r .access_token <<<"$out")" = null ] || [ "$(introspect_active "$(jq -r .access_token <<<"$out")")" != true ]; then
+                lost=$((lost + 1))
+                echo "# session lost in round $i: $(jq -c 'del(.access_token)' <<<"$out")"
+                login_default
+        fi
+done
+expect_eq "sessions lost over 10 kill -9 rounds" 0 "$lost"
+
+log "the IdP fails: degraded, back-off, recovery"
+sleep 2         # so that min_valid=29 needs a refresh
+n0=$(stat_of token_requests)
+fail_next '{"mode":"token_5xx","count":3}'
+out=$(token_json 29)
+check "the unexpired token is still served" test "$(jq -r .access_token <<<"$out")" != null
+expect_eq "state degraded" degraded "$(acct state)"
+check "status says since when" bash -c "acct() { :; }; curl -s --unix-socket '$SOCK' http://t/v1/status | jq -r '.accounts[0].last_error' | grep -q 'unreachable since 20'"
+for i in $(seq 1 20); do token_json 29 >/dev/null; done
+check "callers during back-off cause no refresh storm ($(( $(stat_of token_requests) - n0 )) requests)" test $(( $(stat_of token_requests) - n0 )) -le 2
+for _ in $(seq 1 40); do [ "$(acct state)" = valid ] && break; sleep 0.5; done
+expect_eq "recovers without admin action" valid "$(acct state)"
+expect_eq "after 3 failures and 1 success" $((n0 + 4)) "$(stat_of token_requests)"
+
+log "429 with Retry-After"
+sleep 2
+fail_next '{"mode":"token_429","count":1,"retry_after":4}'
+before=$(date +%s)
+token_json 29 >/dev/null
+next=$(acct next_refresh_at)
+check "next attempt honours Retry-After ($((next - before)) s)" test $((next - before)) -ge 3
+
+for _ in $(seq 1 40); do [ "$(acct state)" = valid ] && break; sleep 0.5; done
+
+log "invalid_grant: needs_login, no retries"
+sub=$(curl -s -X POST -H 'Content-Type: application/json' -d "{\"token\":\"$(token_json | jq -r .access_token)\"}" "$API_BASE/_test/introspect" | jq -r .sub)
+curl -s -X POST -H 'Content-Type: application/json' -d "{\"sub\":\"$sub\"}" "$API_BASE/_test/revoke_user" >/dev/null
+sleep 2
+read -r code body <<<"$(api GET '/v1/accounts/default/token?min_valid=29')"
+expect_eq "401 login_required" "401 login_required" "$code $(jq -r .error <<<"$body")"
+expect_eq "state needs_login" needs_login "$(acct state)"
+check "last_error names invalid_grant" bash -c "curl -s --unix-socket '$SOCK' http://t/v1/status | jq -r '.accounts[0].last_error' | grep -q invalid_grant"
+expect_eq "CLI: exit 3" 3 "$(rc_of "$TESSERA" --socket "$SOCK" token default)"
+n0=$(stat_of token_requests)
+for i in $(seq 1 10); do token_json 29 >/dev/null; done
+sleep 2
+expect_eq "no further token requests" "$n0" "$(stat_of token_requests)"
+check "login again recovers" login_default
+expect_eq "state valid" valid "$(acct state)"
+
+log "expired token and the IdP down: 503 idp_unavailable"
+stop_daemon
+stop_idp
+start_idp TESSERA_IDP_AT_TTL=2
+DEFAULT_EXTRA="refresh_margin = 5" write_idp_config
+start_daemon
+check "login with 2 s tokens" login_default
+stop_idp
+sleep 3
+read -r code body <<<"$(api GET /v1/accounts/default/token)"
+expect_eq "503 idp_unavailable" "503 idp_unavailable" "$code $(jq -r .error <<<"$body")"
+check "message says since when" bash -c "jq -r .message <<<'$body' | grep -q 'since 20'"
+expect_eq "CLI: exit 6" 6 "$(rc_of "$TESSERA" --socket "$SOCK" token default)"
+check "daemon still running" kill -0 "$DAEMON_PID"
+
+finish
