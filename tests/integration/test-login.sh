@@ -153,4 +153,18 @@ check "device login without IdP fails cleanly (got $code)" bash -c "[ '$code' = 
 check "daemon still running" kill -0 "$DAEMON_PID"
 
 check "the daemon log never contains a token" bash -c "! grep -qF -- '$tok' '$T/daemon.log'"
+
+log "a login that expires"
+stop_daemon
+start_idp TESSERA_IDP_DEVICE_CODE_TTL=3
+write_idp_config
+start_daemon
+read -r code body <<<"$(api POST /v1/accounts/post/login '{"flow":"device"}')"
+expect_eq "device login with a 3 s code: 202" "202 3" "$code $(jq -r .expires_in <<<"$body")"
+res=$(login_result post)
+expect_eq "nobody approves: failed expired" "failed expired" "$(jq -r '.state + " " + .error' <<<"$res")"
+check "no session stored" test ! -e "$STATE/accounts/post.session"
+"$TESSERA" login post --device >"$T/cli-exp.out" 2>&1 && rc=0 || rc=$?
+expect_eq "tessera login --device: expired is a failure (exit 1)" 1 "$rc"
+check "and says to start again" grep -qi "again\|expired" "$T/cli-exp.out"
 finish
