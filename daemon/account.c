@@ -117,10 +117,8 @@ int account_install_session(account *a, session *s) {
         /* Durable first: a caller must never hold a token whose refresh
          * token we could lose in a crash. */
         r = store_save(a->manager->store, a->conf->name, a->conf->issuer, s);
-        if (r < 0) {
-                session_free(s);
-                return r;
-        }
+        if (r < 0)
+                return r;       /* s stays the caller's */
         session_free(a->session);
         a->session = s;
         a->state = ACCOUNT_VALID;

@@ -26,6 +26,7 @@ const char *account_state_to_string(account_state s);
 typedef struct manager manager;
 typedef struct login login;
 typedef struct refresher refresher;
+typedef struct gateway_account gateway_account;
 
 typedef struct account {
         manager *manager;
@@ -37,6 +38,7 @@ typedef struct account {
         int64_t next_refresh_at;        /* unix seconds, 0 = none */
         login *login;                   /* a login in progress, or its result */
         refresher *refresher;           /* refresh.c */
+        gateway_account *gateway;       /* gateway.c */
 } account;
 
 int account_new(manager *m, const conf_account *c, account **ret);
@@ -48,7 +50,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(account *, account_free);
 int account_load(account *a);
 
 /* Persists s durably, then makes it the account's session (taking it).
- * The old session is kept when the write fails. */
+ * When the write fails the old session is kept and s stays the caller's. */
 int account_install_session(account *a, session *s);
 
 /* Erases the session from memory and disk. */

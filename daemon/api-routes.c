@@ -5,6 +5,7 @@
 
 #include "api-routes.h"
 #include "audit.h"
+#include "gateway.h"
 #include "json-writer.h"
 #include "log.h"
 #include "login.h"
@@ -45,6 +46,16 @@ int api_route_parse(const char *method, const char *path, api_route *ret) {
                 return -EINVAL;
 
         rest = slash + 1;
+        if (startswith(rest, "api/") || startswith(rest, "tenant/")) {
+                if (!streq(method, "GET") && !streq(method, "HEAD") && !post && !streq(method, "PUT") &&
+                    !streq(method, "PATCH") && !streq(method, "DELETE"))
+                        return -EOPNOTSUPP;
+                route.kind = API_ROUTE_GATEWAY;
+                route.tenant = rest[0] == 't';
+                route.rest = strchr(rest, '/') + 1;
+                *ret = route;
+                return 0;
+        }
         if (streq(rest, "token")) {
                 if (!get)
                         return -EOPNOTSUPP;
@@ -73,11 +84,15 @@ int api_parse_seconds(const char *s, unsigned max, unsigned *ret) {
         if (isempty(s) || strlen(s) > 10)
                 return -EINVAL;
         for (const char *p = s; *p; p++) {
+                unsigned d;
+
                 if (*p < '0' || *p > '9')
                         return -EINVAL;
-                if (v > (max - (unsigned) (*p - '0')) / 10)
+                d = (unsigned) (*p - '0');
+                /* v * 10 + d <= max, without overflow for any max. */
+                if (v > max / 10 || v * 10 > max - MIN(d, max) || d > max - v * 10)
                         return -ERANGE;
-                v = v * 10 + (unsigned) (*p - '0');
+                v = v * 10 + d;
         }
         *ret = v;
         return 0;
@@ -252,6 +267,17 @@ static int handle_logout(api_request *r, account *a) {
         return api_request_reply(r, MHD_HTTP_OK, strdup("{}"), 2, false);
 }
 
+size_t api_routes_body_max(manager *m, const char *path) {
+        api_route route;
+        account *a;
+
+        /* The method does not matter for the limit. */
+        if (api_route_parse("POST", path, &route) < 0 || route.kind != API_ROUTE_GATEWAY)
+                return API_BODY_MAX;
+        a = manager_find_account(m, route.account);
+        return a ? a->conf->api_body_max : API_BODY_MAX;
+}
+
 int api_routes_handle(api_request *r) {
         manager *m = r->manager;
         api_route route;
@@ -278,6 +304,13 @@ int api_routes_handle(api_request *r) {
                                                "no account named %s is configured", route.account);
 
         switch (route.kind) {
+        case API_ROUTE_GATEWAY:
+                if (!api_may_use_account(m, a->conf, r->peer))
+                        return api_request_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
+                                                       "uid %u may not use account %s; an administrator can add it to users= in the [account %s] section",
+                                                       (unsigned) r->peer->uid, a->conf->name, a->conf->name);
+                return gateway_handle(a, r, route.tenant, route.rest);
+
         case API_ROUTE_TOKEN:
                 if (!api_may_use_account(m, a->conf, r->peer))
                         return api_request_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",

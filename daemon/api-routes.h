@@ -13,12 +13,15 @@ typedef enum api_route_kind {
         API_ROUTE_LOGIN_START,
         API_ROUTE_LOGIN_WAIT,
         API_ROUTE_LOGOUT,
+        API_ROUTE_GATEWAY,      /* .../api/<path> or .../tenant/<path> */
         _API_ROUTE_MAX,
 } api_route_kind;
 
 typedef struct api_route {
         api_route_kind kind;
         char account[65];
+        const char *rest;       /* gateway: the path after api/ or tenant/, inside the parsed path */
+        bool tenant;            /* gateway: relative to the account's tenant */
 } api_route;
 
 /* 0 and *ret on a match; -EINVAL: malformed account name (400);

@@ -42,6 +42,10 @@ static const struct {
         [KEY_TOKEN_ENDPOINT]                = { "token_endpoint", SECTION_ACCOUNT },
         [KEY_DEVICE_AUTHORIZATION_ENDPOINT] = { "device_authorization_endpoint", SECTION_ACCOUNT },
         [KEY_REVOCATION_ENDPOINT]           = { "revocation_endpoint", SECTION_ACCOUNT },
+        [KEY_API_MAX_CONCURRENT]            = { "api_max_concurrent", SECTION_ACCOUNT },
+        [KEY_API_QUEUE_MAX]                 = { "api_queue_max", SECTION_ACCOUNT },
+        [KEY_API_WAIT]                      = { "api_wait", SECTION_ACCOUNT },
+        [KEY_API_BODY_MAX]                  = { "api_body_max", SECTION_ACCOUNT },
 };
 
 conf_account *conf_account_free(conf_account *a) {
@@ -129,6 +133,15 @@ static int apply_key(loader *l, key_id k, const char *value) {
                 return conf_parse_principals(l, "users", value, &a->users);
         case KEY_REFRESH_MARGIN:
                 return conf_parse_refresh_margin(l, value, &a->refresh_margin);
+        case KEY_API_MAX_CONCURRENT:
+                return conf_parse_unsigned(l, "api_max_concurrent", value, 1, API_MAX_CONCURRENT_MAX,
+                                           &a->api_max_concurrent);
+        case KEY_API_QUEUE_MAX:
+                return conf_parse_unsigned(l, "api_queue_max", value, 0, API_QUEUE_MAX_MAX, &a->api_queue_max);
+        case KEY_API_WAIT:
+                return conf_parse_unsigned(l, "api_wait", value, 0, API_WAIT_MAX, &a->api_wait);
+        case KEY_API_BODY_MAX:
+                return conf_parse_unsigned(l, "api_body_max", value, 0, API_BODY_MAX_MAX, &a->api_body_max);
         case KEY_API_BASE:
                 return conf_parse_url(l, "api_base", value, false, &a->api_base);
         case KEY_AUTHORIZATION_ENDPOINT:
@@ -229,6 +242,10 @@ static int account_new(loader *l, const char *name, conf_account **ret) {
                 .userinfo_url = strdup(DEFAULT_USERINFO_URL),
                 .users.text = strdup(""),
                 .refresh_margin = DEFAULT_REFRESH_MARGIN,
+                .api_max_concurrent = DEFAULT_API_MAX_CONCURRENT,
+                .api_queue_max = DEFAULT_API_QUEUE_MAX,
+                .api_wait = DEFAULT_API_WAIT,
+                .api_body_max = DEFAULT_API_BODY_MAX,
                 .api_base = strdup(DEFAULT_API_BASE),
                 .file = strdup(l->path),
                 .line = l->line,

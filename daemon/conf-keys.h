@@ -38,6 +38,10 @@ typedef enum key_id {
         KEY_TOKEN_ENDPOINT,
         KEY_DEVICE_AUTHORIZATION_ENDPOINT,
         KEY_REVOCATION_ENDPOINT,
+        KEY_API_MAX_CONCURRENT,
+        KEY_API_QUEUE_MAX,
+        KEY_API_WAIT,
+        KEY_API_BODY_MAX,
         _KEY_MAX,
 } key_id;
 

@@ -261,6 +261,27 @@ bad:
         return -EINVAL;
 }
 
+int conf_parse_unsigned(loader *l, const char *key, const char *value, unsigned min, unsigned max,
+                        unsigned *field) {
+        uint64_t v = 0;
+        size_t n = strlen(value);
+
+        if (n == 0 || n > 10)
+                goto bad;
+        for (const char *c = value; *c; c++) {
+                if (*c < '0' || *c > '9')
+                        goto bad;
+                v = v * 10 + (uint64_t) (*c - '0');
+        }
+        if (v < min || v > max)
+                goto bad;
+        *field = (unsigned) v;
+        return 0;
+bad:
+        conf_loader_error(l, l->line, "%s: \"%s\" is not a number in %u..%u", key, value, min, max);
+        return -EINVAL;
+}
+
 int conf_parse_scope(loader *l, const char *value, char **field) {
         _cleanup_(strv_freep) char **tokens = NULL;
         _cleanup_(freep) char *joined = NULL;

@@ -30,6 +30,8 @@ int conf_parse_absolute_path(loader *l, const char *key, const char *value, char
 int conf_parse_url(loader *l, const char *key, const char *value, bool allow_query, char **field);
 int conf_parse_socket_mode(loader *l, const char *value, mode_t *field);
 int conf_parse_refresh_margin(loader *l, const char *value, unsigned *field);
+/* A decimal number in min..max. */
+int conf_parse_unsigned(loader *l, const char *key, const char *value, unsigned min, unsigned max, unsigned *field);
 /* Scope tokens, stored joined by single spaces. */
 int conf_parse_scope(loader *l, const char *value, char **field);
 /* Tenant ids; none at all stores NULL, which allows any tenant. */

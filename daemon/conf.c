@@ -63,6 +63,10 @@ bool conf_account_equal(const conf_account *a, const conf_account *b) {
                 strv_equal(a->allowed_tenants, b->allowed_tenants) &&
                 principal_list_equal(&a->users, &b->users) &&
                 a->refresh_margin == b->refresh_margin &&
+                a->api_max_concurrent == b->api_max_concurrent &&
+                a->api_queue_max == b->api_queue_max &&
+                a->api_wait == b->api_wait &&
+                a->api_body_max == b->api_body_max &&
                 streq_ptr(a->api_base, b->api_base) &&
                 streq_ptr(a->authorization_endpoint, b->authorization_endpoint) &&
                 streq_ptr(a->token_endpoint, b->token_endpoint) &&
@@ -115,6 +119,10 @@ void conf_print(const conf *c, FILE *f) {
                 fputc('\n', f);
                 fprintf(f, "users =%s%s\n", isempty(a->users.text) ? "" : " ", strempty(a->users.text));
                 fprintf(f, "refresh_margin = %u\n", a->refresh_margin);
+                fprintf(f, "api_max_concurrent = %u\n", a->api_max_concurrent);
+                fprintf(f, "api_queue_max = %u\n", a->api_queue_max);
+                fprintf(f, "api_wait = %u\n", a->api_wait);
+                fprintf(f, "api_body_max = %u\n", a->api_body_max);
                 fprintf(f, "api_base = %s\n", a->api_base);
                 print_optional_url(f, "authorization_endpoint", a->authorization_endpoint);
                 print_optional_url(f, "token_endpoint", a->token_endpoint);

@@ -10,6 +10,15 @@
 
 #include "util.h"
 
+#define DEFAULT_API_MAX_CONCURRENT 4U
+#define API_MAX_CONCURRENT_MAX 64U
+#define DEFAULT_API_QUEUE_MAX 64U
+#define API_QUEUE_MAX_MAX 10000U
+#define DEFAULT_API_WAIT 0U
+#define API_WAIT_MAX 300U
+#define DEFAULT_API_BODY_MAX (4U * 1024U * 1024U)
+#define API_BODY_MAX_MAX (256U * 1024U * 1024U)
+
 /* Users and groups allowed to do something, resolved to ids at load.
  * root (uid 0) is always allowed and is not listed here. */
 typedef struct principal_list {
@@ -40,6 +49,10 @@ typedef struct conf_account {
         char **allowed_tenants;         /* NULL-terminated; NULL or empty = any */
         principal_list users;
         unsigned refresh_margin;        /* seconds */
+        unsigned api_max_concurrent;    /* gateway: upstream requests in flight */
+        unsigned api_queue_max;         /* gateway: requests waiting for a slot */
+        unsigned api_wait;              /* gateway: seconds a caller waits out a 429 pause */
+        unsigned api_body_max;          /* gateway: request body cap, bytes */
         char *api_base;
         char *authorization_endpoint;   /* NULL: from discovery */
         char *token_endpoint;

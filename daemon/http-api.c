@@ -13,8 +13,21 @@
 #include "mhd-glue.h"
 #include "secret.h"
 
+/* Connections per uid, so that one local user cannot take every slot. */
+typedef struct uid_count {
+        uid_t uid;
+        unsigned n;
+} uid_count;
+
+typedef struct conn_ctx {
+        peer peer;
+        bool counted;
+} conn_ctx;
+
 struct http_api {
         manager *manager;
+        uid_count *uids;
+        size_t n_uids;
         struct MHD_Daemon *daemon;
         mhd_glue *glue;
         int listen_fd;                  /* -EBADF once handed back by quiesce */
@@ -24,7 +37,7 @@ struct http_api {
         bool quiesced;
 };
 
-static void mhd_log(void *cls, const char *fmt, va_list ap) {
+_printf_(2, 0) static void mhd_log(void *cls, const char *fmt, va_list ap) {
         char buf[512];
 
         if (log_get_max_level() < LOG_DEBUG)
@@ -40,31 +53,67 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s) {
         return strlen(s);
 }
 
+static uid_count *uid_slot(http_api *a, uid_t uid, bool create) {
+        uid_count *n;
+
+        for (size_t i = 0; i < a->n_uids; i++)
+                if (a->uids[i].uid == uid)
+                        return &a->uids[i];
+        if (!create)
+                return NULL;
+        n = realloc(a->uids, (a->n_uids + 1) * sizeof *n);
+        if (!n)
+                return NULL;
+        a->uids = n;
+        a->uids[a->n_uids] = (uid_count) { .uid = uid };
+        return &a->uids[a->n_uids++];
+}
+
 static void connection_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                               enum MHD_ConnectionNotificationCode toe) {
+        http_api *a = cls;
         const union MHD_ConnectionInfo *info;
-        peer *p;
+        conn_ctx *ctx;
+        uid_count *u;
 
         switch (toe) {
         case MHD_CONNECTION_NOTIFY_STARTED:
                 info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
                 if (!info)
                         return;
-                p = calloc(1, sizeof *p);
-                if (!p)
+                ctx = calloc(1, sizeof *ctx);
+                if (!ctx)
                         return;
-                if (peer_from_fd(info->connect_fd, p) < 0) {
+                if (peer_from_fd(info->connect_fd, &ctx->peer) < 0) {
                         /* Without credentials every request is refused. */
-                        free(p);
+                        free(ctx);
                         return;
                 }
-                *socket_context = p;
+                u = uid_slot(a, ctx->peer.uid, true);
+                if (ctx->peer.uid != 0 && ctx->peer.uid != getuid() &&
+                    (!u || u->n >= API_CONNECTIONS_PER_UID)) {
+                        /* Over its share: MHD sees the hang-up and closes. */
+                        log_debug("api: uid %u holds %u connections, refusing another",
+                                  (unsigned) ctx->peer.uid, u ? u->n : 0);
+                        (void) shutdown(info->connect_fd, SHUT_RDWR);
+                        peer_done(&ctx->peer);
+                        free(ctx);
+                        return;
+                }
+                if (u) {
+                        u->n++;
+                        ctx->counted = true;
+                }
+                *socket_context = ctx;
                 break;
         case MHD_CONNECTION_NOTIFY_CLOSED:
-                p = *socket_context;
-                if (p) {
-                        peer_done(p);
-                        free(p);
+                ctx = *socket_context;
+                if (ctx) {
+                        u = ctx->counted ? uid_slot(a, ctx->peer.uid, false) : NULL;
+                        if (u && u->n > 0)
+                                u->n--;
+                        peer_done(&ctx->peer);
+                        free(ctx);
                         *socket_context = NULL;
                 }
                 break;
@@ -102,6 +151,8 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
 
         if (!r)
                 return;
+        if (r->on_complete)
+                r->on_complete(r);
         if (r->suspended && r->on_abort) {
                 /* Cannot normally happen: MHD does not end suspended
                  * requests. Let the owner drop its reference anyway. */
@@ -146,7 +197,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
                         return MHD_NO;
                 }
                 info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-                r->peer = info ? info->socket_context : NULL;
+                r->peer = info && info->socket_context ? &((conn_ctx *) info->socket_context)->peer : NULL;
+                r->body_max = api_routes_body_max(a->manager, r->path);
                 *con_cls = r;
                 a->in_flight++;
 
@@ -158,10 +210,11 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 
                         errno = 0;
                         n = strtoull(cl, &end, 10);
-                        if (errno != 0 || end == cl || *end != '\0' || n > API_BODY_MAX) {
+                        if (errno != 0 || end == cl || *end != '\0' || n > r->body_max) {
                                 r->body_too_large = true;
+                                r->answered_early = true;
                                 return api_request_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large",
-                                                               "request body larger than %u bytes", API_BODY_MAX) < 0
+                                                               "request body larger than %zu bytes", r->body_max) < 0
                                        ? MHD_NO : MHD_YES;
                         }
                 }
@@ -177,27 +230,39 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
                 *upload_data_size = 0;
                 if (r->body_too_large)
                         return MHD_YES;
-                if (n > API_BODY_MAX - r->body_len) {
+                if (n > r->body_max - r->body_len) {
+                        /* MHD 0.9.75 refuses an answer while the upload
+                         * is still arriving: drop the rest, answer 413 at
+                         * the end. */
                         r->body_too_large = true;
                         free(r->body);
                         r->body = NULL;
-                        r->body_len = 0;
-                        return api_request_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large",
-                                                       "request body larger than %u bytes", API_BODY_MAX) < 0
-                               ? MHD_NO : MHD_YES;
+                        r->body_len = r->body_cap = 0;
+                        return MHD_YES;
                 }
-                char *b = realloc(r->body, r->body_len + n + 1);
-                if (!b)
-                        return MHD_NO;
-                memcpy(b + r->body_len, upload_data, n);
-                r->body = b;
+                if (r->body_len + n + 1 > r->body_cap) {
+                        /* Doubling: a body of some MiB arrives in many small pieces. */
+                        size_t cap = MAX(r->body_cap * 2, r->body_len + n + 1);
+                        char *b = realloc(r->body, cap);
+                        if (!b)
+                                return MHD_NO;
+                        r->body = b;
+                        r->body_cap = cap;
+                }
+                memcpy(r->body + r->body_len, upload_data, n);
                 r->body_len += n;
                 r->body[r->body_len] = '\0';
                 return MHD_YES;
         }
 
-        if (r->body_too_large)
-                return MHD_YES;         /* already answered */
+        if (r->body_too_large) {
+                if (r->answered_early)
+                        return MHD_YES;
+                r->answered_early = true;
+                return api_request_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large",
+                                               "request body larger than %zu bytes", r->body_max) < 0
+                       ? MHD_NO : MHD_YES;
+        }
 
         if (!r->peer)
                 return api_request_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
@@ -243,8 +308,82 @@ int api_request_reply(api_request *r, unsigned status, char *body, size_t len, b
         return ret == MHD_YES ? 0 : -EIO;
 }
 
+int api_request_reply_response(api_request *r, unsigned status, struct MHD_Response *resp) {
+        enum MHD_Result ret;
+
+        if (r->suspended) {
+                r->suspended = false;
+                waiter_unlink(r);
+                if (r->pending)
+                        MHD_destroy_response(r->pending);
+                r->pending = resp;
+                r->pending_status = status;
+                MHD_resume_connection(r->connection);
+                mhd_glue_kick(r->api->glue);
+                return 0;
+        }
+        ret = MHD_queue_response(r->connection, status, resp);
+        MHD_destroy_response(resp);
+        return ret == MHD_YES ? 0 : -EIO;
+}
+
+void api_request_resume(api_request *r) {
+        MHD_resume_connection(r->connection);
+        mhd_glue_kick(r->api->glue);
+}
+
+typedef struct query_builder {
+        char *buf;
+        size_t len;
+        int error;
+} query_builder;
+
+static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+        query_builder *q = cls;
+        size_t need = strlen(key) + (value ? strlen(value) + 1 : 0) + 2;
+        char *n;
+
+        if (q->len + need > 16384) {
+                q->error = -E2BIG;
+                return MHD_NO;
+        }
+        n = realloc(q->buf, q->len + need);
+        if (!n) {
+                q->error = -ENOMEM;
+                return MHD_NO;
+        }
+        q->buf = n;
+        q->len += (size_t) sprintf(q->buf + q->len, "%s%s%s%s", q->len > 0 ? "&" : "", key,
+                                   value ? "=" : "", value ? value : "");
+        return MHD_YES;
+}
+
+int api_request_raw_query(api_request *r, char **ret) {
+        query_builder q = {};
+
+        /* Arguments reach us still escaped (keep_escaped), so joining
+         * them again gives the query as sent. */
+        (void) MHD_get_connection_values(r->connection, MHD_GET_ARGUMENT_KIND, add_query_arg, &q);
+        if (q.error < 0) {
+                free(q.buf);
+                return q.error;
+        }
+        if (!q.buf) {
+                q.buf = strdup("");
+                if (!q.buf)
+                        return -ENOMEM;
+        }
+        *ret = q.buf;
+        return 0;
+}
+
+const char *api_request_header(api_request *r, const char *name) {
+        return MHD_lookup_connection_value(r->connection, MHD_HEADER_KIND, name);
+}
+
 int api_request_reply_error(api_request *r, unsigned status, const char *code, const char *fmt, ...) {
         _cleanup_(freep) char *message = NULL;
+        struct MHD_Response *resp;
         json_writer w;
         char *body = NULL;
         size_t len = 0;
@@ -266,7 +405,17 @@ int api_request_reply_error(api_request *r, unsigned status, const char *code, c
         json_writer_done(&w);
         if (k < 0)
                 return k;
-        return api_request_reply(r, status, body, len, false);
+        resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+        if (!resp) {
+                free(body);
+                return -ENOMEM;
+        }
+        (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        /* Tells tesserad's own errors from the API's in gateway answers;
+         * the gateway never forwards this header from upstream. */
+        (void) MHD_add_response_header(resp, "Tessera-Error", code);
+        return api_request_reply_response(r, status, resp);
 }
 
 void api_request_suspend(api_request *r, api_request_abort_fn on_abort, void *wait_data) {
@@ -486,6 +635,7 @@ http_api *http_api_free(http_api *a) {
         if (a->bound_path)
                 (void) unlink(a->bound_path);
         free(a->bound_path);
+        free(a->uids);
         free(a);
         return NULL;
 }

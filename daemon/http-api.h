@@ -19,6 +19,7 @@ typedef struct api_request api_request;
 #define API_BODY_MAX (16U * 1024U)
 #define API_HEADER_MEMORY (32U * 1024U)
 #define API_CONNECTIONS_MAX 4000U
+#define API_CONNECTIONS_PER_UID 1024U   /* root and tesserad's own uid are exempt */
 #define API_IDLE_TIMEOUT_SEC 60U
 
 /* Called when a suspended request must be answered now (shutdown). */
@@ -33,7 +34,10 @@ struct api_request {
         char *path;                     /* without the query */
         char *body;
         size_t body_len;
+        size_t body_cap;
+        size_t body_max;                /* API_BODY_MAX, or the gateway's limit */
         bool body_too_large;
+        bool answered_early;
 
         /* A request waiting for an event (a login result, a refresh). */
         bool suspended;
@@ -42,6 +46,11 @@ struct api_request {
         api_request_abort_fn on_abort;
         void *wait_data;
         api_request *wait_next, *wait_prev;     /* in http_api's list of waiters */
+
+        /* Called when MHD is done with the request (answered, or the
+         * client went away), right before it is freed. */
+        void (*on_complete)(api_request *r);
+        void *owner;
 };
 
 int http_api_new(manager *m, http_api **ret);
@@ -60,6 +69,22 @@ unsigned http_api_requests_in_flight(http_api *a);
  * suspended request. */
 int api_request_reply(api_request *r, unsigned status, char *body, size_t len, bool secret);
 int api_request_reply_error(api_request *r, unsigned status, const char *code, const char *fmt, ...) _printf_(4, 5);
+
+/* Answer r with a prepared response (taken), e.g. a streaming one. */
+int api_request_reply_response(api_request *r, unsigned status, struct MHD_Response *resp);
+
+/* Resumes a request suspended from a response's content reader. */
+void api_request_resume(api_request *r);
+
+/* The query string as the client sent it (still percent-encoded), or ""
+ * when there is none. */
+int api_request_raw_query(api_request *r, char **ret);
+
+const char *api_request_header(api_request *r, const char *name);
+
+/* The largest request body accepted for a path (gateway routes may have
+ * more than API_BODY_MAX). */
+size_t api_routes_body_max(manager *m, const char *path);
 
 /* Keep r open until api_request_reply() is called; on_abort runs when the
  * daemon shuts down first. */

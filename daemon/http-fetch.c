@@ -120,8 +120,6 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
 }
 
 static int map_curl_error(http_fetch *f, CURLcode code, const char **ret_message) {
-        long os_errno = 0;
-
         if (f->body_too_big || code == CURLE_FILESIZE_EXCEEDED) {
                 *ret_message = "response body too large";
                 return -EFBIG;
@@ -130,6 +128,11 @@ static int map_curl_error(http_fetch *f, CURLcode code, const char **ret_message
                 *ret_message = "out of memory";
                 return -ENOMEM;
         }
+        return http_map_curl_error(f->easy, code, ret_message);
+}
+
+int http_map_curl_error(CURL *easy, CURLcode code, const char **ret_message) {
+        long os_errno = 0;
 
         /* Switch on int: CURLcode has ~100 values and -Wswitch-enum would
          * want every one listed. */
@@ -138,7 +141,7 @@ static int map_curl_error(http_fetch *f, CURLcode code, const char **ret_message
                 *ret_message = "timed out";
                 return -ETIMEDOUT;
         case CURLE_COULDNT_CONNECT:
-                (void) curl_easy_getinfo(f->easy, CURLINFO_OS_ERRNO, &os_errno);
+                (void) curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
                 if (os_errno == ETIMEDOUT) {
                         *ret_message = "connect timed out";
                         return -ETIMEDOUT;
@@ -337,29 +340,37 @@ static int fetch_add_auth_header(http_fetch *f, const char *scheme, const char *
                         return -EIO;                                    \
         } while (0)
 
-static int fetch_configure(http_fetch *f, const http_request *req) {
-        uint64_t timeout = req->timeout_usec ?: HTTP_FETCH_DEFAULT_TIMEOUT_USEC;
+int http_easy_setup_common(CURL *easy, const char *url, uint64_t timeout_usec) {
+        uint64_t timeout = timeout_usec ?: HTTP_FETCH_DEFAULT_TIMEOUT_USEC;
         uint64_t connect_timeout = MIN(timeout, HTTP_FETCH_CONNECT_TIMEOUT_USEC);
+
+        SETOPT(easy, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+        SETOPT(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+        SETOPT(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+        SETOPT(easy, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+        SETOPT(easy, CURLOPT_REDIR_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+        SETOPT(easy, CURLOPT_FOLLOWLOCATION, 0L);
+        SETOPT(easy, CURLOPT_NOSIGNAL, 1L);
+        SETOPT(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+        SETOPT(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+        SETOPT(easy, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
+        /* At least 1 ms each: 0 would mean "no timeout" to curl. */
+        SETOPT(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) MAX(connect_timeout / USEC_PER_MSEC, (uint64_t) 1));
+        SETOPT(easy, CURLOPT_TIMEOUT_MS,
+               (long) MAX(MIN(timeout / USEC_PER_MSEC, (uint64_t) LONG_MAX), (uint64_t) 1));
+        SETOPT(easy, CURLOPT_USERAGENT, USER_AGENT);
+        return 0;
+}
+
+static int fetch_configure(http_fetch *f, const http_request *req) {
         int r;
 
-        SETOPT(f->easy, CURLOPT_URL, req->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-        SETOPT(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-        SETOPT(f->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-        SETOPT(f->easy, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
-        SETOPT(f->easy, CURLOPT_REDIR_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-        SETOPT(f->easy, CURLOPT_FOLLOWLOCATION, 0L);
-        SETOPT(f->easy, CURLOPT_NOSIGNAL, 1L);
-        SETOPT(f->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-        SETOPT(f->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-        SETOPT(f->easy, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
-        /* At least 1 ms each: 0 would mean "no timeout" to curl. */
-        SETOPT(f->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) MAX(connect_timeout / USEC_PER_MSEC, (uint64_t) 1));
-        SETOPT(f->easy, CURLOPT_TIMEOUT_MS,
-               (long) MAX(MIN(timeout / USEC_PER_MSEC, (uint64_t) LONG_MAX), (uint64_t) 1));
-        SETOPT(f->easy, CURLOPT_USERAGENT, USER_AGENT);
+        r = http_easy_setup_common(f->easy, req->url, req->timeout_usec);
+        if (r < 0)
+                return r;
         SETOPT(f->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) f->max_body);
         SETOPT(f->easy, CURLOPT_WRITEFUNCTION, on_write);
         SETOPT(f->easy, CURLOPT_WRITEDATA, f);

@@ -33,7 +33,9 @@ static int grow(json_writer *w, size_t extra) {
         if (need <= w->cap)
                 return 0;
         cap = MAX(need, w->cap * 2);
-        cap = MAX(cap, (size_t) 256);
+        /* A token answer fits in the first secret buffer: each sodium
+         * allocation costs guard pages and system calls. */
+        cap = MAX(cap, w->secret ? (size_t) 4096 : (size_t) 256);
 
         if (w->secret) {
                 /* sodium memory cannot be realloc()ed: copy and wipe. */

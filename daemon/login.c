@@ -391,7 +391,13 @@ static void on_userinfo(oauth_op *op, const oauth_error *error, oauth_userinfo *
         if (r >= 0) {
                 (void) free_and_strdup(&l->user, u->name ? u->name : u->sub);
                 (void) free_and_strdup(&l->tenant_id, t->id);
-                r = account_install_session(a, TAKE_PTR(s));
+                r = account_install_session(a, s);
+                if (r >= 0)
+                        s = NULL;       /* the account's now */
+                else
+                        /* Nothing usable stays here: give the grant back
+                         * instead of leaving live tokens at the IdP. */
+                        revoke_tokens(a, l->endpoints, s->refresh_token, s->access_token);
         }
         if (r < 0) {
                 respond_page(l, LANDING_GENERIC, NULL, NULL, NULL, NULL);
@@ -740,7 +746,9 @@ static int parse_flow(const api_request *r, login_flow *ret) {
                 if (!json_object_object_get_ex(o, "flow", &v)) {
                         *ret = LOGIN_FLOW_CODE;
                         k = 0;
-                } else if (json_object_is_type(v, json_type_string)) {
+                } else if (json_object_is_type(v, json_type_string) &&
+                           (size_t) json_object_get_string_len(v) == strlen(json_object_get_string(v))) {
+                        /* The length check refuses "code\u0000x". */
                         s = json_object_get_string(v);
                         if (streq(s, "code")) {
                                 *ret = LOGIN_FLOW_CODE;

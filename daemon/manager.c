@@ -3,6 +3,7 @@
 
 #include "curl-glue.h"
 #include "discovery.h"
+#include "gateway.h"
 #include "http-api.h"
 #include "log.h"
 #include "login.h"
@@ -33,6 +34,7 @@ int manager_new(sd_event *e, const char *config_path, conf *c, manager **ret) {
 }
 
 static void account_gone(account *a) {
+        gateway_account_gone(a);
         login_account_gone(a);
         refresh_account_gone(a);
         revoke_account_gone(a);
@@ -234,6 +236,8 @@ void manager_begin_shutdown(manager *m) {
         log_info("shutting down");
 
         login_manager_shutdown(m);
+        for (size_t i = 0; i < m->n_accounts; i++)
+                gateway_account_gone(m->accounts[i]);
         http_api_quiesce(m->api);
 
         (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);

@@ -43,6 +43,12 @@ static int mhd_glue_arm_timer(mhd_glue *g) {
         r = sd_event_now(g->event, CLOCK_MONOTONIC, &now);
         if (r < 0)
                 return r;
+        if (timeout_ms == 0) {
+                /* Work is waiting now: the defer source runs it on the
+                 * next iteration, before any timer. */
+                (void) sd_event_source_set_enabled(g->timer, SD_EVENT_OFF);
+                return sd_event_source_set_enabled(g->defer, SD_EVENT_ONESHOT);
+        }
         /* Cap so an absurd value cannot overflow the addition. */
         timeout_ms = MIN(timeout_ms, (MHD_UNSIGNED_LONG_LONG) 24 * 3600 * 1000);
         r = sd_event_source_set_time(g->timer, now + timeout_ms * USEC_PER_MSEC);
@@ -88,7 +94,10 @@ int mhd_glue_new(sd_event *e, struct MHD_Daemon *d, const char *description, mhd
                 goto fail;
         (void) sd_event_source_set_description(g->io, g->description);
 
-        r = sd_event_add_time(e, &g->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timer, g);
+        /* Accuracy 1 us: with sd-event's default of 250 ms, every "run
+         * again now" from MHD (a resumed connection, the next pipelined
+         * request, a large answer) would wait up to a quarter second. */
+        r = sd_event_add_time(e, &g->timer, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, g);
         if (r < 0)
                 goto fail;
         r = sd_event_source_set_enabled(g->timer, SD_EVENT_OFF);

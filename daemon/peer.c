@@ -93,6 +93,9 @@ int peer_from_fd(int fd, peer *ret) {
 }
 
 void peer_done(peer *p) {
+        free(p->exe_cache);
+        free(p->unit_cache);
+        p->exe_cache = p->unit_cache = NULL;
         free(p->groups);
         p->groups = NULL;
         p->n_groups = 0;
@@ -101,7 +104,18 @@ void peer_done(peer *p) {
 int peer_describe(const peer *p, char **ret_exe, char **ret_unit) {
         char path[64], exe[PATH_MAX];
         _cleanup_(freep) char *unit = NULL, *e = NULL;
+        peer *cache = (peer *) p;       /* memoisation only */
         ssize_t n;
+
+        if (p->exe_cache && p->unit_cache) {
+                e = strdup(p->exe_cache);
+                unit = strdup(p->unit_cache);
+                if (!e || !unit)
+                        return -ENOMEM;
+                *ret_exe = TAKE_PTR(e);
+                *ret_unit = TAKE_PTR(unit);
+                return 0;
+        }
 
         (void) snprintf(path, sizeof path, "/proc/%d/exe", (int) p->pid);
         n = readlink(path, exe, sizeof exe - 1);
@@ -119,6 +133,10 @@ int peer_describe(const peer *p, char **ret_exe, char **ret_unit) {
         if (!unit)
                 return -ENOMEM;
 
+        free(cache->exe_cache);
+        free(cache->unit_cache);
+        cache->exe_cache = strdup(e);
+        cache->unit_cache = strdup(unit);
         *ret_exe = TAKE_PTR(e);
         *ret_unit = TAKE_PTR(unit);
         return 0;

@@ -17,6 +17,9 @@ typedef struct peer {
         gid_t gid;
         gid_t *groups;
         size_t n_groups;
+        /* peer_describe()'s answer, looked up once per connection: the
+         * /proc reads cost more than serving the token. */
+        char *exe_cache, *unit_cache;
 } peer;
 
 int peer_from_fd(int fd, peer *ret);

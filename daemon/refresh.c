@@ -12,12 +12,11 @@
 #include "secret.h"
 #include "store.h"
 
-typedef struct refresh_waiter refresh_waiter;
-
 struct refresh_waiter {
-        api_request *request;
-        unsigned min_valid;
-        refresh_waiter *next;
+        refresher *owner;
+        refresh_done_fn done;
+        void *userdata;
+        refresh_waiter *next, *prev;
 };
 
 struct refresher {
@@ -25,12 +24,13 @@ struct refresher {
         discovery_waiter *discovery;
         oauth_op *op;                   /* the one refresh in flight */
         sd_event_source *timer;         /* CLOCK_BOOTTIME: next refresh or retry */
-        refresh_waiter *waiters, **waiters_tail;
+        refresh_waiter *waiters, *waiters_last;
         unsigned n_waiters;
         unsigned failures;              /* consecutive transient failures */
         int64_t unreachable_since;      /* unix seconds, 0 when reachable */
         uint64_t not_before_usec;       /* CLOCK_BOOTTIME: back-off end */
         session *unsaved;               /* refreshed but not yet durable */
+        uint64_t last_start_usec;       /* CLOCK_BOOTTIME */
 };
 
 static double random01(void) {
@@ -40,8 +40,9 @@ static double random01(void) {
 int64_t refresh_plan(int64_t refreshed_at, int64_t expires_at, unsigned margin, double r) {
         int64_t lifetime = expires_at - refreshed_at, at;
 
-        if (lifetime <= 0)
-                return expires_at;
+        /* An IdP that grants 0 or 1 s must not make us refresh in a loop. */
+        if (lifetime <= 2 * REFRESH_INTERVAL_MIN_SEC)
+                return refreshed_at + REFRESH_INTERVAL_MIN_SEC;
         at = expires_at - (int64_t) margin - (int64_t) (r * (double) lifetime / 10.0);
         /* A margin as long as the token itself would refresh at once, in a
          * loop: never before half of the lifetime. */
@@ -76,7 +77,6 @@ static refresher *refresher_get(account *a) {
                 if (!a->refresher)
                         return NULL;
                 a->refresher->account = a;
-                a->refresher->waiters_tail = &a->refresher->waiters;
         }
         return a->refresher;
 }
@@ -88,50 +88,82 @@ static uint64_t boottime_now(account *a) {
         return now;
 }
 
-/* ---- answering callers ---- */
+/* ---- waiters ---- */
 
-static void answer(account *a, api_request *r, unsigned min_valid) {
+static void waiter_unlink(refresh_waiter *w) {
+        refresher *rf = w->owner;
+
+        if (w->prev)
+                w->prev->next = w->next;
+        else
+                rf->waiters = w->next;
+        if (w->next)
+                w->next->prev = w->prev;
+        else
+                rf->waiters_last = w->prev;
+        w->next = w->prev = NULL;
+        rf->n_waiters--;
+}
+
+refresh_waiter *refresh_waiter_cancel(refresh_waiter *w) {
+        if (w) {
+                waiter_unlink(w);
+                free(w);
+        }
+        return NULL;
+}
+
+/* In arrival order. A callback may cancel other waiters or add new ones
+ * (those wait for the next refresh). */
+static void answer_waiters(refresher *rf) {
+        refresh_waiter *last = rf->waiters_last;
+
+        while (rf->waiters) {
+                refresh_waiter *w = rf->waiters;
+                bool was_last = w == last;
+
+                waiter_unlink(w);
+                w->done(rf->account, w->userdata);
+                free(w);
+                if (was_last)
+                        break;
+        }
+}
+
+/* A token request waiting for the refresh. */
+typedef struct token_wait {
+        api_request *request;
+        unsigned min_valid;
+        refresh_waiter *waiter;
+} token_wait;
+
+static void token_wait_done(account *a, void *userdata) {
+        token_wait *tw = userdata;
+        api_request *r = tw->request;
         int64_t now = now_realtime();
 
+        r->on_abort = NULL;
+        r->wait_data = NULL;
+        free(tw);
         /* After the one refresh a caller waited for, it gets the freshest
          * token even when the IdP grants less than min_valid or cannot be
          * reached: never a second round. */
-        if (account_token_valid_for(a, now, min_valid) || account_token_valid_for(a, now, 1))
+        if (account_token_valid_for(a, now, 1))
                 (void) api_reply_token(r, a);
         else
                 (void) api_reply_no_token(r, a);
 }
 
-static void answer_waiters(refresher *rf) {
-        account *a = rf->account;
+static void on_token_wait_abort(api_request *r) {
+        token_wait *tw = r->wait_data;
 
-        while (rf->waiters) {
-                refresh_waiter *w = rf->waiters;
-                api_request *r = w->request;
-
-                rf->waiters = w->next;
-                rf->n_waiters--;
-                if (r) {
-                        r->on_abort = NULL;
-                        r->wait_data = NULL;
-                        answer(a, r, w->min_valid);
-                }
-                free(w);
-        }
-        rf->waiters_tail = &rf->waiters;
-}
-
-static void on_waiter_abort(api_request *r) {
-        refresh_waiter *w = r->wait_data;
-
-        /* Shutdown: answer with what we have now. */
-        if (w) {
-                w->request = NULL;
-                r->wait_data = NULL;
-                r->on_abort = NULL;
-                (void) api_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down",
-                                               "tesserad is stopping");
-        }
+        if (!tw)
+                return;
+        refresh_waiter_cancel(tw->waiter);
+        free(tw);
+        r->wait_data = NULL;
+        r->on_abort = NULL;
+        (void) api_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", "tesserad is stopping");
 }
 
 /* ---- scheduling ---- */
@@ -328,6 +360,13 @@ static int refresh_start(account *a) {
                 return -ENOMEM;
         if (rf->op || rf->discovery)
                 return 0;       /* joined: one refresh in flight per account */
+        if (rf->last_start_usec > 0 &&
+            boottime_now(a) < rf->last_start_usec + REFRESH_INTERVAL_MIN_SEC * USEC_PER_SEC) {
+                /* Callers of a token the IdP keeps issuing already expired
+                 * must not drive a storm: the timer starts it. */
+                arm_timer(a, rf->last_start_usec + REFRESH_INTERVAL_MIN_SEC * USEC_PER_SEC - boottime_now(a));
+                return 0;
+        }
 
         if (rf->unsaved) {
                 /* The last refresh succeeded but could not be stored: the
@@ -342,9 +381,12 @@ static int refresh_start(account *a) {
                 return 0;
         }
 
-        if (a->state != ACCOUNT_LOGIN_PENDING)
+        /* While retrying after failures the account stays degraded until a
+         * refresh succeeds. */
+        if (a->state != ACCOUNT_LOGIN_PENDING && a->state != ACCOUNT_DEGRADED)
                 a->state = ACCOUNT_REFRESHING;
         log_debug("account %s: refreshing tokens", a->conf->name);
+        rf->last_start_usec = boottime_now(a);
 
         r = discovery_cache_get(a->manager->discovery, a->conf, on_discovered, a, &e, &rf->discovery);
         if (r < 0) {
@@ -357,10 +399,46 @@ static int refresh_start(account *a) {
         return 0;
 }
 
-int account_token_needed(account *a, api_request *r, unsigned min_valid) {
+int refresh_wait(account *a, refresh_done_fn done, void *userdata, refresh_waiter **ret) {
         refresher *rf;
         refresh_waiter *w;
+
+        if (!a->session || a->state == ACCOUNT_NEEDS_LOGIN)
+                return -ENOKEY;
+        rf = refresher_get(a);
+        if (!rf)
+                return -ENOMEM;
+        if (!a->session->refresh_token && !rf->unsaved)
+                return -ENOKEY;
+        /* While backing off, callers must not turn into a refresh storm. */
+        if (!rf->op && !rf->discovery && rf->not_before_usec > boottime_now(a))
+                return -EAGAIN;
+        if (rf->n_waiters >= REFRESH_WAITERS_MAX)
+                return -EBUSY;
+
+        w = calloc(1, sizeof *w);
+        if (!w)
+                return -ENOMEM;
+        w->owner = rf;
+        w->done = done;
+        w->userdata = userdata;
+        w->prev = rf->waiters_last;
+        if (rf->waiters_last)
+                rf->waiters_last->next = w;
+        else
+                rf->waiters = w;
+        rf->waiters_last = w;
+        rf->n_waiters++;
+        *ret = w;
+
+        (void) refresh_start(a);
+        return 0;
+}
+
+int account_token_needed(account *a, api_request *r, unsigned min_valid) {
         int64_t now = now_realtime();
+        token_wait *tw;
+        int k;
 
         if (!a->session || a->state == ACCOUNT_NEEDS_LOGIN)
                 return api_reply_no_token(r, a);
@@ -370,37 +448,26 @@ int account_token_needed(account *a, api_request *r, unsigned min_valid) {
             account_token_valid_for(a, now, 0))
                 return api_reply_token(r, a);
 
-        rf = refresher_get(a);
-        if (!rf)
+        tw = calloc(1, sizeof *tw);
+        if (!tw)
                 return api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error", "out of memory");
+        tw->request = r;
+        tw->min_valid = min_valid;
 
-        if (!a->session->refresh_token && !rf->unsaved)
-                return api_reply_no_token(r, a);
-
-        /* While backing off, callers must not turn into a refresh storm:
-         * serve what is still valid, else say since when the IdP is gone. */
-        if (!rf->op && !rf->discovery && rf->not_before_usec > boottime_now(a)) {
+        k = refresh_wait(a, token_wait_done, tw, &tw->waiter);
+        if (k < 0) {
+                free(tw);
+                if (k == -EBUSY)
+                        return api_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "idp_unavailable",
+                                                       "too many callers are waiting for a refresh of account %s",
+                                                       a->conf->name);
+                /* Backing off or nothing to refresh with: serve what is
+                 * still valid, else say why there is nothing. */
                 if (account_token_valid_for(a, now, 1))
                         return api_reply_token(r, a);
                 return api_reply_no_token(r, a);
         }
-
-        if (rf->n_waiters >= REFRESH_WAITERS_MAX)
-                return api_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "idp_unavailable",
-                                               "too many callers are waiting for a refresh of account %s",
-                                               a->conf->name);
-
-        w = calloc(1, sizeof *w);
-        if (!w)
-                return api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error", "out of memory");
-        w->request = r;
-        w->min_valid = min_valid;
-        *rf->waiters_tail = w;
-        rf->waiters_tail = &w->next;
-        rf->n_waiters++;
-        api_request_suspend(r, on_waiter_abort, w);
-
-        (void) refresh_start(a);
+        api_request_suspend(r, on_token_wait_abort, tw);
         return 0;
 }
 

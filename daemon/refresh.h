@@ -15,6 +15,18 @@
 #define REFRESH_BACKOFF_MIN_USEC (1 * USEC_PER_SEC)
 #define REFRESH_BACKOFF_MAX_USEC (300 * USEC_PER_SEC)
 #define REFRESH_WAITERS_MAX 10000U
+#define REFRESH_INTERVAL_MIN_SEC 1      /* between two refreshes of one account */
+
+typedef struct refresh_waiter refresh_waiter;
+typedef void (*refresh_done_fn)(account *a, void *userdata);
+
+/* Waits for a refresh of the account's tokens: joins the one in flight or
+ * starts one. done runs once it ended, however it ended (look at the
+ * account). -ENOKEY: nothing to refresh with (no refresh token, needs
+ * login); -EAGAIN: backing off after failures, use what there is;
+ * -EBUSY: too many waiters. done is never called from inside this call. */
+int refresh_wait(account *a, refresh_done_fn done, void *userdata, refresh_waiter **ret);
+refresh_waiter *refresh_waiter_cancel(refresh_waiter *w);
 
 /* A caller wants a token valid for min_valid seconds and the cached one is
  * not: answer now or once the refresh completes. */

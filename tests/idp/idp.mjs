@@ -8,7 +8,7 @@
 //
 // See README.md for the environment variables and the /_test endpoints.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
@@ -75,6 +75,16 @@ const DEVICE_CODE_TTL = envInt('TESSERA_IDP_DEVICE_CODE_TTL', 600);
 const DEVICE_INTERVAL = process.env.TESSERA_IDP_DEVICE_INTERVAL ? envInt('TESSERA_IDP_DEVICE_INTERVAL', 5) : null;
 const AUTO_LOGIN = process.env.TESSERA_IDP_AUTO_LOGIN || null;
 const DENY_SCOPES = new Set((process.env.TESSERA_IDP_DENY_SCOPES ?? '').split(/[\s,]+/).filter(Boolean));
+
+function parseRate(v) {
+        if (v === undefined || v === '')
+                return { limit: 0, window: 1 };
+        const m = /^(\d{1,7})\/(\d{1,5})$/.exec(v.trim());
+        if (!m || Number(m[2]) < 1 || Number(m[2]) > 86400)
+                die('TESSERA_API_RATE_LIMIT must be N/W: N requests (0 = no limit) per W seconds (1..86400)');
+        return { limit: Number(m[1]), window: Number(m[2]) };
+}
+const API_RATE_LIMIT = parseRate(process.env.TESSERA_API_RATE_LIMIT);
 
 const GIPO_SCOPES = ['giponext.patients', 'giponext.agenda', 'giponext.treatments',
         'giponext.episodes', 'giponext.medicalreports', 'giponext.invoices'];
@@ -232,16 +242,25 @@ ${form}
 
 const stats = {};
 const bump = (k, n = 1) => { stats[k] = (stats[k] ?? 0) + n; };
+// The emulator's routes as counted in api_by_route; "other": a path that
+// matches none of them.
+const API_ROUTES = ['userinfo', 'ping', 'echo', 'large', 'slow',
+        ...GIPO_SCOPES.map((s) => s.slice('giponext.'.length)), 'other'];
+// /v2 requests being answered now: state, not a counter, so a reset keeps it.
+let apiInflight = 0;
 function resetStats() {
         for (const k of Object.keys(stats))
                 delete stats[k];
+        stats.api_by_route = Object.fromEntries(API_ROUTES.map((r) => [r, 0]));
+        stats.api_inflight_max = apiInflight;
         for (const k of ['token_requests', 'token_responses_ok', 'grant_success', 'grant_errors',
                 'code_grants', 'refresh_grants', 'device_grants', 'device_polls', 'authorization_pending',
                 'invalid_grant', 'access_tokens_issued', 'refresh_tokens_issued', 'refresh_tokens_consumed',
                 'codes_consumed', 'device_codes_consumed', 'revocations', 'revocation_requests',
                 'grants_revoked', 'introspections', 'device_authorizations', 'authorizations',
                 'logins', 'login_failures', 'consents', 'denials', 'injected_failures',
-                'api_requests', 'userinfo_requests', 'api_401', 'api_403', 'server_errors'])
+                'api_requests', 'userinfo_requests', 'api_401', 'api_403', 'api_413', 'api_429',
+                'api_rate_limited', 'server_errors'])
                 stats[k] = 0;
 }
 resetStats();
@@ -542,47 +561,271 @@ function send(res, status, obj, headers = {}) {
         res.end(body);
 }
 
+const httpError = (status, message) => Object.assign(new Error(message), { status });
+
 function bearerOf(req) {
         const h = req.headers.authorization ?? '';
         const m = /^Bearer ([\x21-\x7e]{1,4096})$/i.exec(h.trim());
         return m ? m[1] : null;
 }
 
-async function authenticate(req, res) {
+// { state: 'missing' | 'invalid' } or { state: 'valid', sub, user, ... }.
+async function checkToken(req) {
+        if (req.headers.authorization === undefined)
+                return { state: 'missing' };
         const token = bearerOf(req);
-        if (!token) {
-                bump('api_401');
-                send(res, 401, { error: 'unauthorized', message: 'bearer token required' },
-                        { 'www-authenticate': 'Bearer realm="giponext"' });
-                return null;
-        }
+        if (!token)
+                return { state: 'invalid', malformed: true };
         const info = await introspect(token, 'access_token');
-        if (!info.active || info.token_type !== 'Bearer' || !USERS[info.sub]) {
-                bump('api_401');
-                send(res, 401, { error: 'invalid_token', message: 'token invalid or expired' },
-                        { 'www-authenticate': 'Bearer realm="giponext", error="invalid_token", error_description="token invalid or expired"' });
+        if (!info.active || info.token_type !== 'Bearer' || !Object.hasOwn(USERS, info.sub ?? ''))
+                return { state: 'invalid' };
+        return {
+                state: 'valid', sub: info.sub, user: USERS[info.sub], client_id: info.client_id,
+                scopes: new Set((info.scope ?? '').split(' ')),
+        };
+}
+
+function send401(res, who, extra = {}) {
+        bump('api_401');
+        // RFC 6750 3.1: no error code when the request carried no token.
+        if (who.state === 'missing' || who.malformed)
+                return send(res, 401, { error: 'unauthorized', message: 'bearer token required', ...extra },
+                        { 'www-authenticate': 'Bearer realm="giponext"' });
+        return send(res, 401, { error: 'invalid_token', message: 'token invalid or expired', ...extra },
+                { 'www-authenticate': 'Bearer realm="giponext", error="invalid_token", error_description="token invalid or expired"' });
+}
+
+// ---- rate limit: a sliding log per client_id of the requests let through
+// in the last window.  Retry-After is then exact (when the oldest of them
+// ages out) and refused requests do not push the window on.
+
+let rate = API_RATE_LIMIT;
+const rateLog = new Map();
+
+// null when let through, else the whole seconds until it would be.
+function rateCheck(clientId) {
+        if (rate.limit === 0)
+                return null;
+        const now = Date.now();
+        const w = rate.window * 1000;
+        const key = String(clientId);
+        let log = rateLog.get(key);
+        if (!log) {
+                log = [];
+                rateLog.set(key, log);
+        }
+        let old = 0;
+        while (old < log.length && log[old] + w <= now)
+                old++;
+        if (old)
+                log.splice(0, old);
+        if (log.length < rate.limit) {
+                log.push(now);
                 return null;
         }
-        return { sub: info.sub, user: USERS[info.sub], scopes: new Set((info.scope ?? '').split(' ')) };
+        return Math.max(1, Math.ceil((log[0] + w - now) / 1000));
 }
 
-async function jsonBody(req) {
-        const raw = await readBody(req);
-        if (!raw)
-                return {};
-        // JSON whatever the Content-Type says (curl -d labels it a form),
-        // else a form.
-        if (/^\s*\{/.test(raw))
-                return JSON.parse(raw);
-        return Object.fromEntries(new URLSearchParams(raw));
+// ---- query parameters --------------------------------------------------
+
+// A decimal integer in [lo, hi]; dflt when absent (undefined: required).
+function intParam(url, name, dflt, lo, hi) {
+        const v = url.searchParams.get(name);
+        if (v === null && dflt !== undefined)
+                return dflt;
+        if (v === null || !/^\d{1,12}$/.test(v) || Number(v) < lo || Number(v) > hi)
+                throw httpError(400, `${name} must be an integer in ${lo}..${hi}`);
+        return Number(v);
 }
 
-async function testEndpoint(req, res, path) {
-        if (req.method === 'GET' && path === '/_test/stats')
-                return send(res, 200, { ...stats, fail_mode: fail.mode, fail_remaining: fail.remaining });
+// ---- patients: PATIENTS_TOTAL fake records, the same in every tenant ----
+
+const PATIENTS_TOTAL = 137;
+const FIRST_NAMES = ['Anna', 'Giulia', 'Marco', 'Francesca', 'Luca', 'Chiara', 'Matteo',
+        'Sara', 'Andrea', 'Elena', 'Paolo'];
+const LAST_NAMES = ['Bianchi', 'Romano', 'Colombo', 'Ricci', 'Marino', 'Greco', 'Bruno',
+        'Gallo', 'Conti', 'De Luca', 'Costa', 'Giordano', 'Mancini'];
+
+function patient(n) { // n: 1..PATIENTS_TOTAL
+        const firstName = FIRST_NAMES[n % FIRST_NAMES.length];
+        const lastName = LAST_NAMES[(n * 7) % LAST_NAMES.length];
+        const pad = (v, w) => String(v).padStart(w, '0');
+        return {
+                id: `p-${pad(n, 4)}`, firstName, lastName, name: `${firstName} ${lastName}`,
+                birthDate: `${1940 + (n * 37) % 70}-${pad(1 + (n * 5) % 12, 2)}-${pad(1 + (n * 11) % 28, 2)}`,
+        };
+}
+
+function patientsPage(url) {
+        const offset = intParam(url, 'offset', 0, 0, 1000000000);
+        const limit = intParam(url, 'limit', 20, 1, 100);
+        const items = [];
+        for (let n = offset + 1; n <= Math.min(PATIENTS_TOTAL, offset + limit); n++)
+                items.push(patient(n));
+        return { items, offset, limit, total: PATIENTS_TOTAL, hasMore: offset + items.length < PATIENTS_TOTAL };
+}
+
+// ---- echo ----------------------------------------------------------------
+
+const ECHO_MAX = 1 << 20;
+// Past ECHO_MAX the body is still read (and dropped) so that a client busy
+// sending sees the 413 rather than a reset; past this it is cut.
+const ECHO_DRAIN_MAX = 64 << 20;
+
+async function readCapped(req) {
+        const chunks = [];
+        let size = 0;
+        for await (const c of req) {
+                size += c.length;
+                if (size > ECHO_DRAIN_MAX)
+                        throw httpError(413, 'body far too large');
+                if (size <= ECHO_MAX)
+                        chunks.push(c);
+        }
+        return size > ECHO_MAX ? null : Buffer.concat(chunks);
+}
+
+// Never a header value but Content-Type and Accept: the Authorization
+// header is reported only as valid/invalid/missing.
+function echoFields(req, body, authorization) {
+        const q = req.url.indexOf('?');
+        const names = [];
+        for (let i = 0; i < req.rawHeaders.length; i += 2)
+                names.push(req.rawHeaders[i].toLowerCase());
+        return {
+                method: req.method,
+                path: q < 0 ? req.url : req.url.slice(0, q),
+                query: q < 0 ? '' : req.url.slice(q + 1),
+                content_type: req.headers['content-type'] ?? null,
+                accept: req.headers.accept ?? null,
+                body: body.toString('utf8'),
+                body_bytes: body.length,
+                body_sha256: createHash('sha256').update(body).digest('hex'),
+                authorization,
+                header_names: names,
+        };
+}
+
+// ---- large: N bytes, "0" for N = 1, else a JSON string: a quote, the
+// first N-2 bytes of LARGE_PATTERN repeated, a quote.  Served from one
+// shared buffer, so memory stays flat whatever N.
+
+const LARGE_PATTERN = '0123456789abcdef';
+const LARGE_MAX = 200 * 1024 * 1024;
+const LARGE_CHUNK_MAX = 1 << 20;
+const FILL = Buffer.from(LARGE_PATTERN.repeat(LARGE_CHUNK_MAX / LARGE_PATTERN.length + 1));
+const QUOTE = Buffer.from('"');
+
+// Bytes [s, e) of the body of length n; e - s <= LARGE_CHUNK_MAX.
+function largeSlice(n, s, e) {
+        if (n === 1)
+                return Buffer.from('0');
+        const parts = [];
+        if (s === 0) {
+                parts.push(QUOTE);
+                s = 1;
+        }
+        const fillEnd = Math.min(e, n - 1);
+        if (fillEnd > s) {
+                const o = (s - 1) % LARGE_PATTERN.length;
+                parts.push(FILL.subarray(o, o + fillEnd - s));
+        }
+        if (e === n)
+                parts.push(QUOTE);
+        return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
+
+function largeSha256(n) {
+        const h = createHash('sha256');
+        for (let s = 0; s < n; s += LARGE_CHUNK_MAX)
+                h.update(largeSlice(n, s, Math.min(n, s + LARGE_CHUNK_MAX)));
+        return h.digest('hex');
+}
+
+async function streamLarge(res, url) {
+        const n = intParam(url, 'bytes', undefined, 0, LARGE_MAX);
+        const chunked = intParam(url, 'chunked', 0, 0, 1) === 1;
+        const chunk = intParam(url, 'chunk_bytes', 65536, 1, LARGE_CHUNK_MAX);
+        const delay = intParam(url, 'delay_ms', 0, 0, 60000);
+        let gone = false;
+        res.once('close', () => { gone = true; });
+        const waitDrain = () => new Promise((resolve) => {
+                const done = () => {
+                        res.off('drain', done);
+                        res.off('close', done);
+                        resolve();
+                };
+                res.on('drain', done);
+                res.on('close', done);
+        });
+        const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+        if (!chunked)
+                headers['content-length'] = String(n);
+        res.writeHead(200, headers);
+        for (let s = 0; s < n && !gone; s += chunk) {
+                if (delay && s > 0) {
+                        await sleep(delay);
+                        if (gone)
+                                break;
+                }
+                if (!res.write(largeSlice(n, s, Math.min(n, s + chunk))))
+                        await waitDrain();
+                else
+                        await new Promise((resolve) => setImmediate(resolve));
+        }
+        if (!gone)
+                res.end();
+}
+
+// ---- routing ---------------------------------------------------------------
+
+const TENANT_ROUTES = new Set(API_ROUTES.filter((r) => r !== 'userinfo' && r !== 'echo' && r !== 'other'));
+
+// { name, tenant } with name one of API_ROUTES; tenant only for
+// /v2/tenants/{id}/... routes.
+function routeOf(path) {
+        if (path === '/v2/userinfo')
+                return { name: 'userinfo' };
+        if (/^\/v2\/echo(?:\/.*)?$/.test(path))
+                return { name: 'echo' };
+        let m = /^\/v2\/tenants\/([A-Za-z0-9_-]{1,64})\/echo(?:\/.*)?$/.exec(path);
+        if (m)
+                return { name: 'echo', tenant: m[1] };
+        m = /^\/v2\/tenants\/([A-Za-z0-9_-]{1,64})\/([a-z]{1,32})$/.exec(path);
+        if (m && TENANT_ROUTES.has(m[2]))
+                return { name: m[2], tenant: m[1] };
+        return { name: 'other' };
+}
+
+async function testEndpoint(req, res, path, url) {
+        if (req.method === 'GET') {
+                switch (path) {
+                case '/_test/stats':
+                        return send(res, 200, {
+                                ...stats, api_inflight: apiInflight,
+                                fail_mode: fail.mode, fail_remaining: fail.remaining,
+                        });
+                case '/_test/ratelimit':
+                        return send(res, 200, { limit: rate.limit, window: rate.window });
+                case '/_test/large_sha256': {
+                        const n = intParam(url, 'bytes', undefined, 0, LARGE_MAX);
+                        return send(res, 200, { bytes: n, sha256: largeSha256(n) });
+                }
+                default:
+                        return send(res, 405, { error: 'method_not_allowed' });
+                }
+        }
         if (req.method !== 'POST')
                 return send(res, 405, { error: 'method_not_allowed' });
         const b = await jsonBody(req);
+        const num = (v, d, lo, hi) => {
+                if (v === undefined)
+                        return d;
+                const n = Number(v);
+                if (!Number.isInteger(n) || n < lo || n > hi)
+                        throw httpError(400, `value out of range: ${v}`);
+                return n;
+        };
         switch (path) {
         case '/_test/stats/reset':
                 resetStats();
@@ -600,14 +843,6 @@ async function testEndpoint(req, res, path) {
                 const mode = b.mode ?? 'none';
                 if (!FAIL_MODES.has(mode))
                         return send(res, 400, { error: 'bad_request', message: `mode must be one of ${[...FAIL_MODES].join(' ')}` });
-                const num = (v, d, lo, hi) => {
-                        if (v === undefined)
-                                return d;
-                        const n = Number(v);
-                        if (!Number.isInteger(n) || n < lo || n > hi)
-                                throw Object.assign(new Error(`value out of range: ${v}`), { status: 400 });
-                        return n;
-                };
                 fail = {
                         mode,
                         remaining: mode === 'none' ? 0 : num(b.count, 1, 0, 1000000),
@@ -616,6 +851,23 @@ async function testEndpoint(req, res, path) {
                         delay_ms: num(b.delay_ms, 60000, 0, 600000),
                 };
                 return send(res, 200, { ok: true, mode: fail.mode, count: fail.remaining });
+        }
+        case '/_test/ratelimit': {
+                // Every setting starts with empty windows.
+                rate = { limit: num(b.limit, 0, 0, 1000000), window: num(b.window, 1, 1, 86400) };
+                rateLog.clear();
+                return send(res, 200, { ok: true, limit: rate.limit, window: rate.window });
+        }
+        case '/_test/revoke_access_token': {
+                // /token/revocation takes the whole grant down with an
+                // access token (oidc-provider's revoke helper); this kills
+                // only the one token, as an API-side expiry would.
+                if (typeof b.token !== 'string' || !b.token)
+                        return send(res, 400, { error: 'bad_request', message: 'token required in the body' });
+                const at = await provider.AccessToken.find(b.token);
+                if (at)
+                        await at.destroy();
+                return send(res, 200, { ok: true, revoked: !!at });
         }
         case '/_test/revoke_user': {
                 const gids = grantsBySub.get(b.sub) ?? new Set();
@@ -633,54 +885,116 @@ async function testEndpoint(req, res, path) {
         }
 }
 
+async function jsonBody(req) {
+        const raw = await readBody(req);
+        if (!raw)
+                return {};
+        // JSON whatever the Content-Type says (curl -d labels it a form),
+        // else a form.
+        if (/^\s*\{/.test(raw))
+                return JSON.parse(raw);
+        return Object.fromEntries(new URLSearchParams(raw));
+}
+
 async function api(req, res) {
-        const path = new URL(req.url, API_BASE).pathname;
+        // Prefixed, not resolved against the base: "//x/..." stays a path.
+        const url = new URL(req.url.startsWith('/') ? API_BASE + req.url : req.url, API_BASE);
+        const path = url.pathname;
         if (path.startsWith('/_test/'))
-                return testEndpoint(req, res, path);
+                return testEndpoint(req, res, path, url);
         bump('api_requests');
+        const route = routeOf(path);
+        stats.api_by_route[route.name]++;
         const f = takeFailure('api');
         if (f === '5xx')
                 return send(res, fail.status, { error: 'server_error', message: 'injected failure' });
-        if (f === '429')
+        if (f === '429') {
+                bump('api_429');
                 return send(res, 429, { error: 'rate_limited', message: 'injected rate limit' },
                         { 'retry-after': String(fail.retry_after) });
-        if (req.method !== 'GET')
-                return send(res, 405, { error: 'method_not_allowed' });
-        if (path === '/v2/userinfo') {
-                bump('userinfo_requests');
-                const who = await authenticate(req, res);
-                if (!who)
-                        return;
-                return send(res, 200, { sub: who.sub, name: who.user.name, tenants: who.user.tenants });
         }
-        const m = /^\/v2\/tenants\/([A-Za-z0-9_-]{1,64})\/([a-z]{1,32})$/.exec(path);
-        if (m && (m[2] === 'ping' || GIPO_SCOPES.includes(`giponext.${m[2]}`))) {
-                const who = await authenticate(req, res);
-                if (!who)
-                        return;
-                const tenant = who.user.tenants.find((t) => t.id === m[1]);
+        if (route.name !== 'echo' && req.method !== 'GET')
+                return send(res, 405, { error: 'method_not_allowed' });
+        if (route.name === 'other')
+                return send(res, 404, { error: 'not_found' });
+        if (route.name === 'userinfo')
+                bump('userinfo_requests');
+
+        // The echo body is read first: a 401 from echo echoes too.
+        let body = null;
+        if (route.name === 'echo') {
+                body = await readCapped(req);
+                if (!body) {
+                        bump('api_413');
+                        return send(res, 413, { error: 'payload_too_large', message: `body above ${ECHO_MAX} bytes`, limit: ECHO_MAX });
+                }
+        }
+        const who = await checkToken(req);
+        if (who.state !== 'valid')
+                return send401(res, who, body ? echoFields(req, body, who.state) : {});
+        const wait = rateCheck(who.client_id);
+        if (wait !== null) {
+                bump('api_429');
+                bump('api_rate_limited');
+                return send(res, 429, { error: 'rate_limited', message: `limit ${rate.limit} per ${rate.window}s for this client`, retry_after: wait },
+                        { 'retry-after': String(wait) });
+        }
+        if (route.name === 'userinfo')
+                return send(res, 200, { sub: who.sub, name: who.user.name, tenants: who.user.tenants });
+
+        let tenant = null;
+        if (route.tenant !== undefined) {
+                tenant = who.user.tenants.find((t) => t.id === route.tenant);
                 if (!tenant) {
                         bump('api_403');
                         return send(res, 403, { error: 'forbidden', message: 'user has no access to this tenant' });
                 }
-                if (m[2] === 'ping')
-                        return send(res, 200, { ok: true, tenant: tenant.id, sub: who.sub });
-                if (!who.scopes.has(`giponext.${m[2]}`)) {
-                        bump('api_403');
-                        return send(res, 403, { error: 'insufficient_scope', message: `scope giponext.${m[2]} missing` },
-                                { 'www-authenticate': `Bearer realm="giponext", error="insufficient_scope", scope="giponext.${m[2]}"` });
-                }
-                return send(res, 200, { tenant: tenant.id, resource: m[2], items: [] });
         }
-        return send(res, 404, { error: 'not_found' });
+        switch (route.name) {
+        case 'echo':
+                return send(res, 200, {
+                        ...echoFields(req, body, 'valid'),
+                        tenant: tenant?.id ?? null, sub: who.sub, client_id: who.client_id ?? null,
+                });
+        case 'ping':
+                return send(res, 200, { ok: true, tenant: tenant.id, sub: who.sub });
+        case 'large':
+                return streamLarge(res, url);
+        case 'slow': {
+                const ms = intParam(url, 'ms', undefined, 0, 600000);
+                await sleep(ms);
+                return send(res, 200, { ok: true, ms });
+        }
+        }
+        // A GipoNext resource guarded by its scope.
+        const scope = `giponext.${route.name}`;
+        if (!who.scopes.has(scope)) {
+                bump('api_403');
+                return send(res, 403, { error: 'insufficient_scope', message: `scope ${scope} missing` },
+                        { 'www-authenticate': `Bearer realm="giponext", error="insufficient_scope", scope="${scope}"` });
+        }
+        if (route.name === 'patients')
+                return send(res, 200, { tenant: tenant.id, resource: route.name, ...patientsPage(url) });
+        return send(res, 200, { tenant: tenant.id, resource: route.name, items: [] });
 }
 
 apiServer.on('request', (req, res) => {
+        if (!req.url.startsWith('/_test/')) {
+                apiInflight++;
+                if (apiInflight > stats.api_inflight_max)
+                        stats.api_inflight_max = apiInflight;
+                res.once('close', () => { apiInflight--; });
+        }
         api(req, res).catch((e) => {
                 const status = e.status ?? (e instanceof SyntaxError ? 400 : 502);
                 dbg('api error', e.message);
+                if (status === 413)
+                        bump('api_413');
                 if (!res.headersSent)
-                        send(res, status, { error: status === 502 ? 'bad_gateway' : 'bad_request', message: e.message });
+                        send(res, status, {
+                                error: status === 502 ? 'bad_gateway' : status === 413 ? 'payload_too_large' : 'bad_request',
+                                message: e.message,
+                        });
                 else
                         res.destroy();
         });

@@ -26,6 +26,7 @@ check() { # DESCRIPTION COMMAND...
         shift
         if "$@"; then ok "$d"; else ko "$d"; fi
 }
+not() { ! "$@"; }
 eq() { # DESCRIPTION ACTUAL EXPECTED
         if [ "$2" = "$3" ]; then ok "$1"; else ko "$1 (got '$2', want '$3')"; fi
 }
@@ -335,6 +336,226 @@ s=$(curl -sS -o "$dev" -w '%{http_code}' --max-time 10 -u "$BASIC_ID:$BASIC_SECR
 eq "TESSERA_IDP_DEVICE_INTERVAL adds interval" "$s/$(jq -r .interval "$dev")" 200/1
 out=$("$here/ua-device-approve.sh" "$ISSUER" "$(jq -r .user_code "$dev")" nobody nothing)
 eq "device auto-login" "$?/$out" 0/approved
+
+##############################################################################
+echo "# instance C: API emulator routes (auto-login alice, TESSERA_API_RATE_LIMIT)"
+env TESSERA_API_RATE_LIMIT=5 node "$here/idp.mjs" >/dev/null 2>"$work/badrate.stderr"
+eq "malformed TESSERA_API_RATE_LIMIT: exit 2" "$?" 2
+check "malformed TESSERA_API_RATE_LIMIT explained" grep -q TESSERA_API_RATE_LIMIT "$work/badrate.stderr"
+start_idp c TESSERA_IDP_AUTO_LOGIN=alice TESSERA_API_RATE_LIMIT=3/2
+IDP_C_PID=$LAST_PID
+eq "rate limit from the environment" "$(curl -sS --max-time 5 "$API/_test/ratelimit" | jq -c .)" '{"limit":3,"window":2}'
+eq "rate limit off" "$(curl -sS --max-time 5 -d '{"limit":0}' "$API/_test/ratelimit" | jq -c .)" '{"ok":true,"limit":0,"window":1}'
+
+# login_at CLIENT PORT SCOPE: sets AT (auto-login, so no real credentials).
+login_at() {
+        authorize_url "$1" "$2" "$3" "st-$2"
+        UA_CAPTURE_REDIRECT=$redir "$here/ua-code-login.sh" "$url" nobody nothing >/dev/null
+        local c
+        c=$(query_param "$(cat "$redir")" code)
+        if [ "$1" = "$POST_ID" ]; then
+                token_post "$work/tc.json" -d grant_type=authorization_code --data-urlencode "code=$c" \
+                        --data-urlencode "redirect_uri=http://127.0.0.1:$2/callback" --data-urlencode "code_verifier=$VERIFIER" >/dev/null
+        else
+                token_basic "$work/tc.json" -d grant_type=authorization_code --data-urlencode "code=$c" \
+                        --data-urlencode "redirect_uri=http://127.0.0.1:$2/callback" --data-urlencode "code_verifier=$VERIFIER" >/dev/null
+        fi
+        AT=$(jq -r .access_token "$work/tc.json")
+}
+login_at "$BASIC_ID" 40140 "$SCOPE_ALL"
+ATC=$AT
+check "token for the basic client" test -n "$ATC" -a "$ATC" != null
+login_at "$POST_ID" 40141 "openid giponext.agenda"
+ATP=$AT
+check "token for the post client (no patients scope)" test -n "$ATP" -a "$ATP" != null
+# no_token_in FILE: the access tokens never appear in a response.
+no_token_in() { ! grep -qF -e "$ATC" -e "$ATP" "$1"; }
+hdr() { tr -d '\r' <"$1" | sed -n "s/^$2: //Ip" | head -n 1; }
+
+echo "# patients"
+p=$work/p.json
+eq "patients default page 200" "$(api_status "$ATC" /v2/tenants/t-100/patients "$p")" 200
+eq "patients default page shape" "$(jq -c '[(.items|length),.offset,.limit,.total,.hasMore,.items[0].id,.items[19].id]' "$p")" '[20,0,20,137,true,"p-0001","p-0020"]'
+check "patients have names" jq -e 'all(.items[]; (.name|length) > 0 and .name == .firstName + " " + .lastName)' "$p" >/dev/null
+eq "patients tenant" "$(jq -r .tenant "$p")" t-100
+cp "$p" "$work/p-first.json"
+api_status "$ATC" /v2/tenants/t-100/patients "$p" >/dev/null
+check "patients deterministic" cmp -s "$p" "$work/p-first.json"
+eq "patients last page" "$(api_status "$ATC" "/v2/tenants/t-200/patients?offset=120&limit=50" "$p")/$(jq -c '[(.items|length),.offset,.limit,.hasMore,.items[-1].id]' "$p")" '200/[17,120,50,false,"p-0137"]'
+eq "patients limit 100" "$(api_status "$ATC" "/v2/tenants/t-100/patients?offset=100&limit=100" "$p")/$(jq -c '[(.items|length),.hasMore,.items[0].id]' "$p")" '200/[37,false,"p-0101"]'
+eq "patients past the end" "$(api_status "$ATC" "/v2/tenants/t-100/patients?offset=137" "$p")/$(jq -c '[(.items|length),.hasMore,.total]' "$p")" '200/[0,false,137]'
+eq "patients exact page boundary" "$(api_status "$ATC" "/v2/tenants/t-100/patients?offset=117&limit=20" "$p")/$(jq -c '[(.items|length),.hasMore]' "$p")" '200/[20,false]'
+for q in "limit=101" "limit=0" "offset=-1" "offset=abc" "limit=" "limit=1.5"; do
+        eq "patients $q: 400" "$(api_status "$ATC" "/v2/tenants/t-100/patients?$q" "$p")/$(jq -r .error "$p")" 400/bad_request
+done
+s=$(curl -sS -D "$work/h" -o "$p" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $ATP" "$API/v2/tenants/t-100/patients")
+eq "patients without the scope: 403 insufficient_scope" "$s/$(jq -r .error "$p")" 403/insufficient_scope
+case $(hdr "$work/h" www-authenticate) in *'error="insufficient_scope"'*'scope="giponext.patients"'*) ok "insufficient_scope WWW-Authenticate" ;; *) ko "insufficient_scope WWW-Authenticate" ;; esac
+eq "patients of another tenant: 403 forbidden" "$(api_status "$ATC" /v2/tenants/t-999/patients "$p")/$(jq -r .error "$p")" 403/forbidden
+s=$(curl -sS -D "$work/h" -o "$p" -w '%{http_code}' --max-time 10 "$API/v2/tenants/t-100/patients")
+eq "patients without a token: 401" "$s" 401
+case $(hdr "$work/h" www-authenticate) in Bearer*) ok "401 carries WWW-Authenticate" ;; *) ko "401 carries WWW-Authenticate" ;; esac
+s=$(curl -sS -D "$work/h" -o "$p" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer bogus-token" "$API/v2/tenants/t-100/patients")
+eq "patients with a bogus token: 401 invalid_token" "$s/$(jq -r .error "$p")" 401/invalid_token
+case $(hdr "$work/h" www-authenticate) in *'error="invalid_token"'*) ok "invalid_token WWW-Authenticate" ;; *) ko "invalid_token WWW-Authenticate" ;; esac
+eq "POST patients: 405" "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $ATC" -d x=1 "$API/v2/tenants/t-100/patients")" 405
+
+echo "# echo"
+e=$work/e.json
+s=$(curl -sS -o "$e" -w '%{http_code}' --max-time 10 -X POST -H "Authorization: Bearer $ATC" \
+        -H 'Content-Type: application/json' -H 'Accept: application/json' -H 'X-Custom-Thing: 1' \
+        --data-binary '{"note":"caffè ☕"}' "$API/v2/tenants/t-100/echo/sub/a%2Fb?x=1&y=a%20b")
+eq "echo POST 200" "$s" 200
+eq "echo fields" "$(jq -c '[.method,.path,.query,.content_type,.accept,.body,.authorization,.tenant,.sub,.client_id]' "$e")" \
+        '["POST","/v2/tenants/t-100/echo/sub/a%2Fb","x=1&y=a%20b","application/json","application/json","{\"note\":\"caffè ☕\"}","valid","t-100","alice","tessera-basic"]'
+eq "echo body bytes and sha256" "$(jq -r '"\(.body_bytes) \(.body_sha256)"' "$e")" \
+        "$(printf '%s' '{"note":"caffè ☕"}' | wc -c) $(printf '%s' '{"note":"caffè ☕"}' | sha256sum | cut -d' ' -f1)"
+eq "echo header names, lowercased, in order" "$(jq -c '.header_names' "$e")" \
+        '["host","user-agent","authorization","content-type","accept","x-custom-thing","content-length"]'
+check "echo never shows the token" no_token_in "$e"
+for m in GET PUT PATCH DELETE; do
+        s=$(curl -sS -o "$e" -w '%{http_code}' --max-time 10 -X "$m" -H "Authorization: Bearer $ATC" "$API/v2/tenants/t-200/echo")
+        eq "echo $m" "$s/$(jq -r '.method+" "+.path+" "+.query+" "+(.body_bytes|tostring)' "$e")" "200/$m /v2/tenants/t-200/echo  0"
+done
+s=$(curl -sS -o "$e" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $ATC" -H 'Connection: close' -H 'TE: trailers' "$API/v2/echo")
+eq "echo without a tenant" "$s/$(jq -r '.tenant' "$e")" 200/null
+eq "echo lists hop-by-hop headers it got" "$(jq -c '[.header_names[]|select(.=="connection" or .=="te")]' "$e")" '["connection","te"]'
+s=$(curl -sS -D "$work/h" -o "$e" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer evil-caller-token" -d 'a=b' "$API/v2/tenants/t-100/echo")
+eq "echo with a foreign token: 401 invalid" "$s/$(jq -r '.error+" "+.authorization+" "+.body' "$e")" "401/invalid_token invalid a=b"
+check "echo 401 does not repeat the foreign token" not grep -q evil-caller-token "$e"
+case $(hdr "$work/h" www-authenticate) in *'error="invalid_token"'*) ok "echo 401 WWW-Authenticate" ;; *) ko "echo 401 WWW-Authenticate" ;; esac
+s=$(curl -sS -o "$e" -w '%{http_code}' --max-time 10 "$API/v2/tenants/t-100/echo")
+eq "echo without Authorization: 401 missing" "$s/$(jq -r '.error+" "+.authorization' "$e")" "401/unauthorized missing"
+s=$(curl -sS -o "$e" -w '%{http_code}' --max-time 10 -H "Authorization: Basic Zm9vOmJhcg==" "$API/v2/tenants/t-100/echo")
+eq "echo with a non-Bearer Authorization: 401 invalid" "$s/$(jq -r .authorization "$e")" 401/invalid
+eq "echo of another tenant: 403 forbidden" "$(curl -sS -o "$e" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $ATC" "$API/v2/tenants/t-999/echo")/$(jq -r .error "$e")" 403/forbidden
+head -c 1048576 /dev/urandom >"$work/1m"
+s=$(curl -sS -o "$e" -w '%{http_code}' --max-time 20 -X PUT -H "Authorization: Bearer $ATC" -H 'Content-Type: application/octet-stream' \
+        --data-binary "@$work/1m" "$API/v2/tenants/t-100/echo")
+eq "echo 1 MiB body" "$s/$(jq -r '"\(.body_bytes) \(.body_sha256)"' "$e")" "200/1048576 $(sha256sum <"$work/1m" | cut -d' ' -f1)"
+printf x >>"$work/1m"
+before=$(stat api_413)
+s=$(curl -sS -o "$e" -w '%{http_code}' --max-time 20 -X PUT -H "Authorization: Bearer $ATC" --data-binary "@$work/1m" "$API/v2/tenants/t-100/echo")
+eq "echo 1 MiB + 1 byte: 413" "$s/$(jq -r .error "$e")" 413/payload_too_large
+eq "api_413 counted" "$(stat api_413)" $((before + 1))
+
+echo "# large"
+# large_body N: the emulator's large content, built independently.
+large_body() {
+        case $1 in
+        0) ;;
+        1) printf 0 ;;
+        *) printf '"'; yes 0123456789abcdef | tr -d '\n' | head -c $(($1 - 2)); printf '"' ;;
+        esac
+}
+l=$work/large
+for n in 0 1 2 3 17 1000 65537 1000003; do
+        s=$(curl -sS -D "$work/h" -o "$l" -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $ATC" "$API/v2/tenants/t-100/large?bytes=$n")
+        want=$(large_body "$n" | sha256sum | cut -d' ' -f1)
+        eq "large $n: status, Content-Length, size, content" \
+                "$s $(hdr "$work/h" content-length) $(wc -c <"$l") $(sha256sum <"$l" | cut -d' ' -f1)" "200 $n $n $want"
+        eq "large $n: /_test/large_sha256 agrees" "$(curl -sS --max-time 10 "$API/_test/large_sha256?bytes=$n" | jq -r .sha256)" "$want"
+done
+check "large body is a JSON string" jq -e 'type == "string" and length == 1000001' "$l" >/dev/null
+s=$(curl -sS -D "$work/h" -o "$l" -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $ATC" "$API/v2/tenants/t-100/large?bytes=100000&chunked=1&chunk_bytes=777")
+eq "large chunked: status, Transfer-Encoding, no Content-Length" "$s $(hdr "$work/h" transfer-encoding) [$(hdr "$work/h" content-length)]" "200 chunked []"
+eq "large chunked content" "$(sha256sum <"$l" | cut -d' ' -f1)" "$(large_body 100000 | sha256sum | cut -d' ' -f1)"
+t=$(curl -sS -o "$l" -w '%{time_total}' --max-time 30 -H "Authorization: Bearer $ATC" "$API/v2/tenants/t-100/large?bytes=10&chunk_bytes=2&delay_ms=150")
+check "large with delay_ms: 4 pauses between 5 chunks (took ${t}s)" awk -v t="$t" 'BEGIN { exit !(t >= 0.55 && t < 5) }'
+eq "large with delay_ms content" "$(cat "$l")" '"01234567"'
+for q in "" "bytes=-1" "bytes=209715201" "bytes=10&chunked=2" "bytes=10&chunk_bytes=0" "bytes=10&delay_ms=60001"; do
+        eq "large ?$q: 400" "$(api_status "$ATC" "/v2/tenants/t-100/large?$q")" 400
+done
+eq "large of another tenant: 403" "$(api_status "$ATC" "/v2/tenants/t-999/large?bytes=10")" 403
+eq "large without a token: 401" "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$API/v2/tenants/t-100/large?bytes=10")" 401
+# 200 MiB through a pipe: the emulator must not hold it in memory.
+n=$((200 * 1024 * 1024))
+got=$(curl -sS --max-time 120 -H "Authorization: Bearer $ATC" "$API/v2/tenants/t-100/large?bytes=$n&chunked=1" | sha256sum | cut -d' ' -f1)
+eq "large 200 MiB content" "$got" "$(curl -sS --max-time 60 "$API/_test/large_sha256?bytes=$n" | jq -r .sha256)"
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$IDP_C_PID/status")
+check "emulator peak memory stayed small (${hwm} kB)" test "$hwm" -lt 204800
+curl -sS --max-time 60 -H "Authorization: Bearer $ATC" "$API/v2/tenants/t-100/large?bytes=5000000" 2>/dev/null | head -c 1000 >/dev/null
+eq "client hanging up mid-stream leaves the emulator fine" "$(api_status "$ATC" /v2/tenants/t-100/ping)" 200
+eq "no request left in flight" "$(stat api_inflight)" 0
+
+echo "# slow and concurrency"
+s=$(curl -sS -o "$e" -w '%{http_code} %{time_total}' --max-time 10 -H "Authorization: Bearer $ATC" "$API/v2/tenants/t-100/slow?ms=300")
+check "slow 300 ms (got $s)" awk -v s="${s#* }" -v c="${s% *}" 'BEGIN { exit !(c == 200 && s >= 0.3) }'
+eq "slow body" "$(jq -c . "$e")" '{"ok":true,"ms":300}'
+eq "slow without ms: 400" "$(api_status "$ATC" /v2/tenants/t-100/slow)" 400
+curl -sS -o /dev/null --max-time 5 -X POST "$API/_test/stats/reset"
+t0=$(date +%s%N)
+for i in 1 2 3 4 5; do
+        api_status "$ATC" "/v2/tenants/t-100/slow?ms=700" "$work/slow$i" >"$work/slow$i.status" &
+done
+wait_for_slow() { local i; for i in 1 2 3 4 5; do while [ ! -s "$work/slow$i.status" ]; do sleep 0.05; done; done; }
+for _ in $(seq 1 12); do [ "$(stat api_inflight)" = 5 ] && break; sleep 0.05; done
+eq "5 slow requests in flight" "$(stat api_inflight)" 5
+wait_for_slow
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+eq "5 concurrent slow requests all 200" "$(cat "$work"/slow[1-5].status | tr -d '\n')" 200200200200200
+check "they ran concurrently (${ms} ms)" test "$ms" -lt 2500
+eq "api_inflight_max" "$(stat api_inflight_max)" 5
+sleep 0.2
+eq "api_inflight back to 0" "$(stat api_inflight)" 0
+
+echo "# rate limit per client_id"
+eq "set 2 per 3 s" "$(curl -sS --max-time 5 -H 'Content-Type: application/json' -d '{"limit":2,"window":3}' "$API/_test/ratelimit" | jq -c .)" '{"ok":true,"limit":2,"window":3}'
+curl -sS -o /dev/null --max-time 5 -X POST "$API/_test/stats/reset"
+eq "1st within the limit" "$(api_status "$ATC" /v2/tenants/t-100/ping)" 200
+eq "2nd within the limit" "$(api_status "$ATC" /v2/userinfo)" 200
+s=$(curl -sS -D "$work/h" -o "$e" -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $ATC" "$API/v2/tenants/t-100/echo")
+eq "3rd: 429 rate_limited" "$s/$(jq -r .error "$e")" 429/rate_limited
+ra=$(hdr "$work/h" retry-after)
+case $ra in [1-3]) ok "Retry-After $ra within the window" ;; *) ko "Retry-After '$ra'" ;; esac
+eq "another client is not limited" "$(api_status "$ATP" /v2/tenants/t-100/ping)" 200
+eq "a bad token is a 401, not a 429" "$(api_status bogus /v2/tenants/t-100/ping)" 401
+eq "still limited" "$(api_status "$ATC" /v2/tenants/t-100/ping)" 429
+sleep "$ra"
+eq "after Retry-After seconds: let through" "$(api_status "$ATC" /v2/tenants/t-100/ping)" 200
+eq "api_429 and api_rate_limited" "$(stat api_429)/$(stat api_rate_limited)" 2/2
+eq "api_401" "$(stat api_401)" 1
+eq "api_by_route" "$(curl -sS --max-time 5 "$API/_test/stats" | jq -c '.api_by_route|{ping,userinfo,echo,patients}')" '{"ping":5,"userinfo":1,"echo":1,"patients":0}'
+eq "api_requests counts them all" "$(stat api_requests)" 7
+eq "rate limit off again" "$(curl -sS --max-time 5 -d 'limit=0' "$API/_test/ratelimit" | jq -r .limit)" 0
+ok5=0
+for i in 1 2 3 4 5; do [ "$(api_status "$ATC" /v2/tenants/t-100/ping)" = 200 ] && ok5=$((ok5 + 1)); done
+eq "no limit: 5 of 5 through" "$ok5" 5
+eq "window 0 refused" "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 -d '{"limit":1,"window":0}' "$API/_test/ratelimit")" 400
+eq "negative limit refused" "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 -d '{"limit":-1,"window":1}' "$API/_test/ratelimit")" 400
+
+echo "# counters, reset, injected failures on the new routes"
+curl -sS -o /dev/null --max-time 5 -X POST "$API/_test/stats/reset"
+eq "reset zeroes the API counters" "$(curl -sS --max-time 5 "$API/_test/stats" | jq -c '[.api_requests,.api_401,.api_429,.api_403,([.api_by_route[]]|add)]')" '[0,0,0,0,0]'
+curl -sS -o /dev/null --max-time 5 -d '{"mode":"api_5xx","count":1,"status":502}' "$API/_test/fail"
+eq "api_5xx on echo" "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $ATC" -d x "$API/v2/tenants/t-100/echo")" 502
+curl -sS -o /dev/null --max-time 5 -d '{"mode":"api_429","count":1,"retry_after":4}' "$API/_test/fail"
+s=$(curl -sS -D "$work/h" -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $ATC" "$API/v2/tenants/t-100/patients")
+eq "api_429 on patients" "$s/$(hdr "$work/h" retry-after)" 429/4
+eq "then patients answer again" "$(api_status "$ATC" /v2/tenants/t-100/patients)" 200
+api_status "$ATC" /v2/nope >/dev/null
+eq "counters after injected failures" "$(curl -sS --max-time 5 "$API/_test/stats" | jq -c '[.api_requests,.api_429,.api_rate_limited,.injected_failures,.api_by_route.echo,.api_by_route.patients,.api_by_route.other]')" '[4,1,0,2,1,2,1]'
+
+echo "# killing one access token, not its grant"
+login_at "$BASIC_ID" 40142 "$SCOPE_ALL"
+RTC=$(jq -r .refresh_token "$work/tc.json")
+eq "revoke_access_token" "$(curl -sS --max-time 5 -H 'Content-Type: application/json' -d "$(jq -cn --arg t "$AT" '{token:$t}')" "$API/_test/revoke_access_token" | jq -c .)" '{"ok":true,"revoked":true}'
+eq "the access token is dead" "$(api_status "$AT" /v2/tenants/t-100/ping)" 401
+eq "revoke_access_token of an unknown token" "$(curl -sS --max-time 5 -d '{"token":"nope"}' "$API/_test/revoke_access_token" | jq -r .revoked)" false
+s=$(token_basic "$work/tr.json" -d grant_type=refresh_token --data-urlencode "refresh_token=$RTC")
+eq "its refresh token still works" "$s" 200
+eq "and the new access token too" "$(api_status "$(jq -r .access_token "$work/tr.json")" /v2/tenants/t-100/ping)" 200
+login_at "$BASIC_ID" 40143 "$SCOPE_ALL"
+RTC=$(jq -r .refresh_token "$work/tc.json")
+curl -sS -o /dev/null --max-time 10 -u "$BASIC_ID:$BASIC_SECRET" --data-urlencode "token=$AT" \
+        -d token_type_hint=access_token "$ISSUER/token/revocation"
+s=$(token_basic "$work/tr.json" -d grant_type=refresh_token --data-urlencode "refresh_token=$RTC")
+eq "whereas /token/revocation of an access token kills its grant" "$s/$(jq -r .error "$work/tr.json")" 400/invalid_grant
+
+kill -TERM "$IDP_C_PID"
+wait "$IDP_C_PID"
+eq "instance C exits 0 on SIGTERM" "$?" 0
+check "instance C stderr quiet" test ! -s "$work/c.stderr"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

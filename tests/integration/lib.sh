@@ -248,3 +248,124 @@ introspect_active() {
 # Checks run some commands through "bash -c": give them the helpers.
 export -f as_user introspect_active
 export SOCK TESSERA TESSERAD T
+
+# ---- fault injection (test-idp-faults, test-machine-faults,
+# ---- test-hostile-clients, test-secrets) ----
+
+FAULT_IDP_JS="$TESSERA_SOURCE_ROOT/tests/integration/fault-idp.mjs"
+
+# wait_until SECONDS COMMAND...: polls every 0.1 s until the command
+# succeeds; returns 1 when time runs out.
+wait_until() {
+        local deadline=$(($(date +%s%N) / 1000000 + $1 * 1000))
+        shift
+        until "$@" >/dev/null 2>&1; do
+                [ $(($(date +%s%N) / 1000000)) -lt "$deadline" ] || return 1
+                sleep 0.1
+        done
+}
+
+# start_fault_idp: the fault-injecting provider (fault-idp.mjs) on
+# loopback, plain and with TLS under a fresh self-signed certificate that
+# nothing trusts. Sets FAULT_HTTP and FAULT_HTTPS (origins); the client
+# secret it checks is in $T/etc/fault.secret.
+start_fault_idp() {
+        mkdir -p "$T/fault"
+        if [ ! -s "$T/fault/cert.pem" ]; then
+                openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+                        -keyout "$T/fault/key.pem" -out "$T/fault/cert.pem" -days 2 \
+                        -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+        fi
+        if [ ! -s "$T/etc/fault.secret" ]; then
+                echo "fcs-$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')" > "$T/etc/fault.secret"
+                chmod 0600 "$T/etc/fault.secret"
+        fi
+        rm -f "$T/fault/ready.json"
+        node "$FAULT_IDP_JS" --ready-file "$T/fault/ready.json" --tls-cert "$T/fault/cert.pem" \
+                --tls-key "$T/fault/key.pem" --client-secret-file "$T/etc/fault.secret" \
+                >"$T/fault/out" 2>"$T/fault/log" &
+        FAULT_IDP_PID=$!
+        CLEANUP_PIDS+=("$FAULT_IDP_PID")
+        for _ in $(seq 1 200); do
+                [ -s "$T/fault/ready.json" ] && break
+                kill -0 "$FAULT_IDP_PID" 2>/dev/null || { cat "$T/fault/log" >&2; return 1; }
+                sleep 0.05
+        done
+        FAULT_HTTP=$(jq -r .http "$T/fault/ready.json")
+        FAULT_HTTPS=$(jq -r .https "$T/fault/ready.json")
+        export FAULT_HTTP FAULT_HTTPS
+}
+
+# fault_ctl INSTANCE JSON: sets modes, e.g. '{"token":"html"}',
+# '{"userinfo":{"mode":"hang","count":1}}', '{"token_tls":true}'.
+fault_ctl() {
+        curl -sS --max-time 5 -X POST -d "$2" "$FAULT_HTTP/_ctl/$1" >/dev/null
+}
+
+# fault_stat INSTANCE COUNTER: a counter of the instance (0 when unset).
+fault_stat() {
+        curl -sS --max-time 5 "$FAULT_HTTP/_ctl/$1" | jq -r ".$2 // 0"
+}
+
+# fault_account NAME [ISSUER_ORIGIN [USERINFO_ORIGIN]]: an account section
+# for instance NAME of the fault provider, client_secret_basic.
+fault_account() {
+        local name=$1 iss=${2:-$FAULT_HTTP} ui=${3:-$FAULT_HTTP}
+        cat <<CONF
+
+[account $name]
+issuer = $iss/i/$name
+client_id = fault-client
+client_secret_file = $T/etc/fault.secret
+scope = openid offline_access giponext.patients
+userinfo_url = $ui/i/$name/userinfo
+api_base = $FAULT_HTTP
+users = $TEST_USER
+CONF
+}
+
+# fault_daemon_section [LOG_LEVEL]: the [daemon] section of a test config.
+fault_daemon_section() {
+        cat <<CONF
+[daemon]
+state_dir = $STATE
+socket = $SOCK
+socket_mode = 0666
+admins = root
+log_level = ${1:-debug}
+CONF
+}
+
+# fault_login ACCOUNT: starts a code login over the API, lets the fault
+# provider approve it and delivers the redirect to the daemon's listener
+# like a browser; prints the listener's HTTP status (000 when it did not
+# answer within FAULT_UA_TIMEOUT, default 60 s).
+fault_login() {
+        local code body url loc
+        read -r code body <<<"$(api POST "/v1/accounts/$1/login" '{"flow":"code"}')"
+        [ "$code" = 202 ] || { echo "login start: $code $(jq -r .message <<<"$body" 2>/dev/null)" >&2; return 1; }
+        url=$(jq -r .authorize_url <<<"$body")
+        loc=$(curl -sS -o /dev/null -w '%{redirect_url}' --max-time 10 "$url")
+        [ -n "$loc" ] || { echo "the fault provider did not redirect" >&2; return 1; }
+        curl -s -o /dev/null -w '%{http_code}' --max-time "${FAULT_UA_TIMEOUT:-60}" "$loc" || true
+}
+
+# login_wait ACCOUNT SECONDS: the login result once it is no longer
+# pending (or after SECONDS).
+login_wait() {
+        curl -sS --max-time $(($2 + 5)) --unix-socket "$SOCK" "http://t/v1/accounts/$1/login?wait=$2"
+}
+
+# account_field ACCOUNT FIELD: one field of the account in /v1/status.
+account_field() {
+        curl -sS --max-time 10 --unix-socket "$SOCK" http://t/v1/status |
+                jq -r ".accounts[]|select(.name==\"$1\").$2"
+}
+
+# token_of ACCOUNT [MIN_VALID]: the access token served (or "null").
+token_of() {
+        curl -sS --max-time 60 --unix-socket "$SOCK" "http://t/v1/accounts/$1/token?min_valid=${2:-10}" |
+                jq -r .access_token
+}
+
+export -f wait_until account_field token_of login_wait fault_stat fault_ctl

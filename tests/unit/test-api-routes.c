@@ -55,6 +55,12 @@ static void test_seconds(void) {
         CHECK(api_parse_seconds("-1", 100, &v) == -EINVAL);
         CHECK(api_parse_seconds("1e3", 100000, &v) == -EINVAL);
         CHECK(api_parse_seconds(" 1", 100, &v) == -EINVAL);
+        /* A max below one digit (found by fuzz-api-route). */
+        CHECK(api_parse_seconds("7", 5, &v) == -ERANGE);
+        CHECK(api_parse_seconds("5", 5, &v) == 0 && v == 5);
+        CHECK(api_parse_seconds("0", 0, &v) == 0 && v == 0);
+        CHECK(api_parse_seconds("1", 0, &v) == -ERANGE);
+        CHECK(api_parse_seconds("4294967295", UINT32_MAX, &v) == 0 && v == UINT32_MAX);
         CHECK(api_parse_seconds(NULL, 100, &v) == -EINVAL);
 }
 

@@ -523,6 +523,10 @@ static void test_print_defaults(void) {
                      "allowed_tenants =\n"
                      "users =\n"
                      "refresh_margin = 60\n"
+                     "api_max_concurrent = 4\n"
+                     "api_queue_max = 64\n"
+                     "api_wait = 0\n"
+                     "api_body_max = 4194304\n"
                      "api_base = https://api.giponext.it\n"
                      "; authorization_endpoint = (from discovery)\n"
                      "; token_endpoint = (from discovery)\n"
@@ -729,6 +733,16 @@ static void test_errors(void) {
                       fmt("%s:9: client_secret_file: \"%s/big.secret\" is larger than 4096 bytes", p, d),
                       fmt("%s:12: client_secret_file: \"%s/ctrl.secret\" holds characters other than printable ASCII", p, d),
                       fmt("%s:15: client_secret_file: \"%s\" is not a regular file", p, d), NULL);
+
+        p = put(d, "api-limits.conf", "[account a]\n" ACCOUNT_OK "api_max_concurrent = 0\n"
+                "[account b]\n" ACCOUNT_OK "api_wait = 301\n"
+                "[account c]\n" ACCOUNT_OK "api_body_max = 4MB\n"
+                "[account d]\n" ACCOUNT_OK "api_queue_max = 10000\napi_max_concurrent = 64\napi_wait = 300\n");
+        expect_errors(p,
+                      fmt("%s:4: api_max_concurrent: \"0\" is not a number in 1..64", p),
+                      fmt("%s:8: api_wait: \"301\" is not a number in 0..300", p),
+                      fmt("%s:12: api_body_max: \"4MB\" is not a number in 0..268435456", p),
+                      NULL);
 
         p = put(d, "refresh-margin.conf", "[account a]\n" ACCOUNT_OK "refresh_margin = 86401\n"
                 "[account b]\n" ACCOUNT_OK "refresh_margin = -1\n"

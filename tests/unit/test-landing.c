@@ -1,4 +1,13 @@
 /* SPDX-License-Identifier: MIT */
+/* The landing pages: shape, languages, what each page shows and hides,
+ * escaping and caps, and the CSP hash.
+ *
+ *   test-landing                  runs the checks
+ *   test-landing --write-pages D  also writes every page, rendered with
+ *                                 sample values, to D/<kind>.html and the
+ *                                 CSP header to D/csp.txt (the browser test
+ *                                 shows pages no real login can reach) */
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +26,41 @@ static unsigned failures;
                 }                                                               \
         } while (0)
 
+static const char *const kind_name[_LANDING_KIND_MAX] = {
+        [LANDING_SUCCESS] = "success",
+        [LANDING_ACCESS_DENIED] = "access-denied",
+        [LANDING_EXPIRED] = "expired",
+        [LANDING_BAD_STATE] = "bad-state",
+        [LANDING_IDP_ERROR] = "idp-error",
+        [LANDING_TENANT_NOT_ALLOWED] = "tenant-not-allowed",
+        [LANDING_EXCHANGE_FAILED] = "exchange-failed",
+        [LANDING_GENERIC] = "generic",
+        [LANDING_ALREADY_HANDLED] = "already-handled",
+        [LANDING_NOT_FOUND] = "not-found",
+};
+
+/* The body class of each page: the accent colour and icon. */
+static const char *const kind_tone[_LANDING_KIND_MAX] = {
+        [LANDING_SUCCESS] = "ok",
+        [LANDING_ACCESS_DENIED] = "warn",
+        [LANDING_EXPIRED] = "warn",
+        [LANDING_BAD_STATE] = "warn",
+        [LANDING_IDP_ERROR] = "fail",
+        [LANDING_TENANT_NOT_ALLOWED] = "fail",
+        [LANDING_EXCHANGE_FAILED] = "fail",
+        [LANDING_GENERIC] = "fail",
+        [LANDING_ALREADY_HANDLED] = "info",
+        [LANDING_NOT_FOUND] = "info",
+};
+
+static const landing_info sample = {
+        .account = "default",
+        .user_name = "Alice Rossi",
+        .tenant_name = "Clinica Rossi",
+        .idp_error = "temporarily_unavailable",
+        .idp_error_description = "The service is down for maintenance",
+};
+
 static bool contains(const char *hay, const char *needle) {
         return hay && strstr(hay, needle);
 }
@@ -24,45 +68,108 @@ static bool contains(const char *hay, const char *needle) {
 static size_t count(const char *hay, const char *needle) {
         size_t n = 0;
 
+        if (!hay)
+                return 0;
         for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
                 n++;
         return n;
 }
 
-/* Every page: a full document, both languages in order, nothing that could
- * run or be fetched. */
+/* a appears, b appears, and a comes first. */
+static bool before(const char *hay, const char *a, const char *b) {
+        const char *pa = hay ? strstr(hay, a) : NULL, *pb = hay ? strstr(hay, b) : NULL;
+
+        return pa && pb && pa < pb;
+}
+
+/* An event handler attribute (" onload=", " onclick=", ...) anywhere. */
+static bool has_event_attribute(const char *html) {
+        for (const char *p = html; (p = strstr(p, " on")); p += 3) {
+                const char *q = p + 3;
+
+                while (*q >= 'a' && *q <= 'z')
+                        q++;
+                if (q > p + 3 && *q == '=')
+                        return true;
+        }
+        return false;
+}
+
+/* The text between the first "<tag" ... ">" and "</tag>" after start. */
+static char *element_text(const char *html, const char *open, const char *close) {
+        const char *s = html ? strstr(html, open) : NULL, *e;
+
+        if (!s)
+                return NULL;
+        s = strchr(s, '>');
+        if (!s)
+                return NULL;
+        s++;
+        e = strstr(s, close);
+        return e ? strndup(s, (size_t) (e - s)) : NULL;
+}
+
+/* Every page: a full document, Italian first, nothing that could run or be
+ * fetched, the right tone. */
 static void check_page_shape(const char *html, landing_kind kind) {
-        const char *it, *en, *p;
+        char body_class[64], *it = NULL, *en = NULL;
+        const char *p;
 
         CHECK(strncmp(html, "<!DOCTYPE html>", 15) == 0);
         CHECK(contains(html, "<html lang=\"it\">"));
         CHECK(contains(html, "<meta charset=\"utf-8\">"));
         CHECK(contains(html, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"));
+        CHECK(contains(html, "<meta name=\"referrer\" content=\"no-referrer\">"));
         CHECK(contains(html, "</html>"));
 
-        it = strstr(html, "<section lang=\"it\">");
-        en = strstr(html, "<section lang=\"en\">");
-        CHECK(it && en && it < en);
-        CHECK(count(html, "<h1>") == 2);
+        /* One h1 (Italian), the English title right below it, then one
+         * section per language in that order. */
+        CHECK(count(html, "<h1>") == 1);
+        CHECK(count(html, "<p class=\"sub\" lang=\"en\">") == 1);
+        CHECK(before(html, "<h1>", "<p class=\"sub\" lang=\"en\">"));
+        CHECK(count(html, "<section lang=\"it\">") == 1);
+        CHECK(count(html, "<section lang=\"en\">") == 1);
+        CHECK(before(html, "<p class=\"sub\"", "<section lang=\"it\">"));
+        CHECK(before(html, "<section lang=\"it\">", "<section lang=\"en\">"));
+        CHECK(count(html, "<p class=\"todo\">") == 2);
+
+        /* The two sections say the same thing in two languages: not the same
+         * text twice, and neither one empty. */
+        it = element_text(html, "<section lang=\"it\">", "</section>");
+        en = element_text(html, "<section lang=\"en\">", "</section>");
+        CHECK(it && en && strlen(it) > 40 && strlen(en) > 40 && strcmp(it, en) != 0);
+        free(it);
+        free(en);
 
         CHECK(!contains(html, "<script"));
         CHECK(!contains(html, "<img"));
         CHECK(!contains(html, "<iframe"));
+        CHECK(!contains(html, "<object"));
+        CHECK(!contains(html, "<embed"));
         CHECK(!contains(html, "<form"));
+        CHECK(!contains(html, "<input"));
+        CHECK(!contains(html, "<meta http-equiv"));
         CHECK(!contains(html, "src="));
         CHECK(!contains(html, "url("));
         CHECK(!contains(html, "@import"));
+        CHECK(!contains(html, "@font-face"));
         CHECK(!contains(html, "http:"));
         CHECK(!contains(html, "https:"));
         CHECK(!contains(html, "//"));
+        CHECK(!contains(html, "javascript:"));
         CHECK(!contains(html, " style="));
+        CHECK(!has_event_attribute(html));
         CHECK(count(html, "<style>") == 1);
         /* The one link is the data: icon that keeps /favicon.ico away. */
         CHECK(count(html, "href=") == 1);
         p = strstr(html, "href=");
         CHECK(p && strncmp(p, "href=\"data:,\"", 13) == 0);
 
-        CHECK(contains(html, kind == LANDING_SUCCESS ? "<body class=\"ok\">" : "<body class=\"fail\">"));
+        CHECK(count(html, "<svg class=\"icon\"") == 1);
+        CHECK(contains(html, "aria-hidden=\"true\""));
+        snprintf(body_class, sizeof body_class, "<body class=\"%s\">", kind_tone[kind]);
+        CHECK(contains(html, body_class));
+        CHECK(contains(html, "<footer>tessera</footer>"));
 }
 
 static char *render(landing_kind kind, const landing_info *info) {
@@ -71,20 +178,38 @@ static char *render(landing_kind kind, const landing_info *info) {
         CHECK(landing_render(kind, info, &html) == 0);
         if (html)
                 check_page_shape(html, kind);
+        else
+                fprintf(stderr, "  (while rendering %s)\n", kind_name[kind]);
         return html;
 }
 
 static void test_all_kinds(void) {
         for (landing_kind k = 0; k < _LANDING_KIND_MAX; k++) {
-                char *html;
+                char *html, title[256], *h1, *sub;
+                unsigned status = landing_http_status(k);
 
                 html = render(k, NULL);
+                /* No facts box when there is nothing to show. */
+                CHECK(!contains(html, "<dl"));
                 free(html);
-                html = render(k, &(landing_info) { .account = "default", .user_name = "Anna",
-                                                   .tenant_name = "Studio Rossi", .idp_error = "server_error",
-                                                   .idp_error_description = "Try later" });
+
+                html = render(k, &sample);
+                /* The document title names the page in both languages. */
+                h1 = element_text(html, "<h1", "</h1>");
+                sub = element_text(html, "<p class=\"sub\"", "</p>");
+                CHECK(h1 && sub);
+                if (h1 && sub) {
+                        snprintf(title, sizeof title, "<title>tessera — %s / %s</title>", h1, sub);
+                        CHECK(contains(html, title));
+                }
+                free(h1);
+                free(sub);
+                /* The account is on every page it is known for. */
+                CHECK(count(html, "<dd>default</dd>") == 1);
                 free(html);
-                CHECK(landing_http_status(k) >= 200 && landing_http_status(k) <= 599);
+
+                CHECK(status >= 200 && status <= 599);
+                CHECK((status == 200) == (k == LANDING_SUCCESS));
         }
 
         {
@@ -96,34 +221,58 @@ static void test_all_kinds(void) {
         }
 
         CHECK(landing_http_status(LANDING_SUCCESS) == 200);
+        CHECK(landing_http_status(LANDING_ACCESS_DENIED) == 403);
+        CHECK(landing_http_status(LANDING_TENANT_NOT_ALLOWED) == 403);
+        CHECK(landing_http_status(LANDING_EXPIRED) == 410);
         CHECK(landing_http_status(LANDING_BAD_STATE) == 400);
+        CHECK(landing_http_status(LANDING_IDP_ERROR) == 502);
+        CHECK(landing_http_status(LANDING_EXCHANGE_FAILED) == 502);
+        CHECK(landing_http_status(LANDING_GENERIC) == 500);
         CHECK(landing_http_status(LANDING_ALREADY_HANDLED) == 409);
         CHECK(landing_http_status(LANDING_NOT_FOUND) == 404);
         CHECK(landing_http_status(_LANDING_KIND_MAX) == 500);
+        CHECK(landing_http_status((landing_kind) -1) == 500);
 }
 
 static void test_success(void) {
         landing_info info = {
                 .account = "default",
                 .user_name = "<script>alert('x')</script> & \"Bob\"",
-                .tenant_name = "Studio Dentistico Rossi",
+                .tenant_name = "Clinica Rossi",
                 .idp_error = "must-not-show",
+                .idp_error_description = "must-not-show-either",
         };
         char *html = render(LANDING_SUCCESS, &info);
 
         if (!html)
                 return;
-        CHECK(contains(html, "Accesso completato"));
-        CHECK(contains(html, "Login complete"));
+        CHECK(contains(html, "<h1>Accesso completato</h1>"));
+        CHECK(contains(html, ">Login complete</p>"));
         CHECK(contains(html, "Puoi chiudere questa finestra e tornare all'applicazione."));
         CHECK(contains(html, "You can close this window and return to the application."));
         CHECK(contains(html, "<dd>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Bob&quot;</dd>"));
         CHECK(!contains(html, "<script>"));
-        CHECK(count(html, "<dd>Studio Dentistico Rossi</dd>") == 2);
-        CHECK(count(html, "<dd>default</dd>") == 2);
-        CHECK(contains(html, "<dt>Studio</dt>") && contains(html, "<dt>Clinic</dt>"));
+        /* Each fact once, labelled in both languages, who before where. */
+        CHECK(count(html, "<dd>Clinica Rossi</dd>") == 1);
+        CHECK(count(html, "<dd>default</dd>") == 1);
+        CHECK(contains(html, "<dt>Utente <span lang=\"en\">· User</span></dt>"));
+        CHECK(contains(html, "<dt>Studio <span lang=\"en\">· Clinic</span></dt>"));
+        CHECK(before(html, "<dt>Utente", "<dt>Studio"));
+        CHECK(before(html, "<dt>Studio", "<dt>Account"));
+        /* The facts come before the explanations. */
+        CHECK(before(html, "<dl class=\"facts\">", "<section lang=\"it\">"));
         CHECK(!contains(html, "must-not-show"));
+        CHECK(!contains(html, "Codice di errore"));
         CHECK(!contains(html, "tessera login"));
+        CHECK(contains(html, "<body class=\"ok\">"));
+        free(html);
+
+        /* Without a clinic the row is left out, not shown empty. */
+        html = render(LANDING_SUCCESS, &(landing_info) { .account = "default", .user_name = "Alice Rossi",
+                                                         .tenant_name = "" });
+        CHECK(contains(html, "<dd>Alice Rossi</dd>"));
+        CHECK(!contains(html, "<dt>Studio"));
+        CHECK(!contains(html, "<dd></dd>"));
         free(html);
 }
 
@@ -132,40 +281,61 @@ static void test_failures(void) {
 
         html = render(LANDING_BAD_STATE, &(landing_info) { .account = "clinic<b>" });
         CHECK(contains(html, "Collegamento non valido") && contains(html, "Invalid link"));
-        CHECK(count(html, "<code>tessera login clinic&lt;b&gt;</code>") == 2);
+        CHECK(count(html, "<code>tessera login clinic&lt;b&gt;</code>") == 1);
+        CHECK(contains(html, "Per l'assistenza tecnica <span lang=\"en\">· For IT staff</span>: <code>"));
         free(html);
 
         html = render(LANDING_BAD_STATE, NULL);
-        CHECK(count(html, "<code>tessera login</code>") == 2);
+        CHECK(count(html, "<code>tessera login</code>") == 1);
         free(html);
 
         html = render(LANDING_IDP_ERROR, &(landing_info) { .idp_error = "temporarily_unavailable",
-                                                           .idp_error_description = "<b>down</b>" });
-        CHECK(count(html, "<dd>temporarily_unavailable</dd>") == 2);
-        CHECK(count(html, "<dd>&lt;b&gt;down&lt;/b&gt;</dd>") == 2);
+                                                           .idp_error_description = "<b>down</b>",
+                                                           .user_name = "not shown here" });
+        CHECK(count(html, "<dd>temporarily_unavailable</dd>") == 1);
+        CHECK(count(html, "<dd>&lt;b&gt;down&lt;/b&gt;</dd>") == 1);
         CHECK(contains(html, "Codice di errore") && contains(html, "Error code"));
+        CHECK(!contains(html, "not shown here"));
         free(html);
 
-        html = render(LANDING_TENANT_NOT_ALLOWED, &(landing_info) { .tenant_name = "Altro Studio" });
-        CHECK(contains(html, "Studio non autorizzato") && contains(html, "Clinic not allowed"));
+        /* The token request's error is worth showing to the support desk. */
+        html = render(LANDING_EXCHANGE_FAILED, &(landing_info) { .idp_error = "invalid_grant" });
+        CHECK(contains(html, "non raggiungibile") && contains(html, "unreachable"));
+        CHECK(count(html, "<dd>invalid_grant</dd>") == 1);
+        free(html);
+
+        html = render(LANDING_TENANT_NOT_ALLOWED, &(landing_info) { .account = "narrow", .user_name = "Alice Rossi",
+                                                                    .tenant_name = "Clinica Rossi" });
+        CHECK(contains(html, "<h1>Studio non autorizzato</h1>") && contains(html, "Clinic not allowed"));
         CHECK(contains(html, "amministratore") && contains(html, "administrator"));
-        CHECK(count(html, "<dd>Altro Studio</dd>") == 2);
+        CHECK(count(html, "<dd>Clinica Rossi</dd>") == 1);
+        CHECK(count(html, "<dd>Alice Rossi</dd>") == 1);
+        CHECK(contains(html, "<code>tessera login narrow</code>"));
+        CHECK(contains(html, "non è stato salvato nulla") && contains(html, "nothing was stored"));
         free(html);
 
-        html = render(LANDING_ACCESS_DENIED, NULL);
-        CHECK(contains(html, "Accesso negato") && contains(html, "Access denied"));
+        html = render(LANDING_ACCESS_DENIED, &(landing_info) { .account = "post", .user_name = "not shown" });
+        CHECK(contains(html, "<h1>Accesso negato</h1>") && contains(html, "Access denied"));
+        CHECK(contains(html, "Non è stato salvato nulla") && contains(html, "Nothing was stored"));
+        CHECK(!contains(html, "not shown"));
         free(html);
 
         html = render(LANDING_EXPIRED, NULL);
-        CHECK(contains(html, "Accesso scaduto") && contains(html, "Login expired"));
-        free(html);
-
-        html = render(LANDING_EXCHANGE_FAILED, NULL);
-        CHECK(contains(html, "non raggiungibile") && contains(html, "unreachable"));
+        CHECK(contains(html, "<h1>Accesso scaduto</h1>") && contains(html, "Login expired"));
+        CHECK(contains(html, "Ripeti l'accesso") && contains(html, "Start the login again"));
         free(html);
 
         html = render(LANDING_GENERIC, NULL);
         CHECK(contains(html, "Accesso non riuscito") && contains(html, "Login failed"));
+        free(html);
+
+        /* Pages that need no action have no command. */
+        html = render(LANDING_ALREADY_HANDLED, &sample);
+        CHECK(contains(html, "Login already handled") && !contains(html, "<code>"));
+        free(html);
+        html = render(LANDING_NOT_FOUND, &sample);
+        CHECK(contains(html, "Page not found") && !contains(html, "<code>"));
+        CHECK(!contains(html, "Alice Rossi"));
         free(html);
 }
 
@@ -183,6 +353,13 @@ static void test_caps(void) {
                 CHECK(end && (size_t) (end - dd - 4) == LANDING_VALUE_MAX + strlen("…"));
                 CHECK(end && strncmp(end - strlen("…"), "…", strlen("…")) == 0);
         }
+        free(html);
+
+        /* Exactly at the cap: kept whole, no ellipsis. */
+        value[LANDING_VALUE_MAX] = '\0';
+        html = render(LANDING_SUCCESS, &(landing_info) { .user_name = value });
+        dd = html ? strstr(html, "<dd>x") : NULL;
+        CHECK(dd && strncmp(dd + 4 + LANDING_VALUE_MAX, "</dd>", 5) == 0);
         free(html);
 
         /* 200 two-byte characters: the cut must not split one. */
@@ -204,6 +381,14 @@ static void test_caps(void) {
         html = render(LANDING_SUCCESS, &(landing_info) { .user_name = "a\nb\tc\x1b" });
         CHECK(contains(html, "<dd>a b c </dd>"));
         free(html);
+
+        /* The account in the command is escaped and capped as well. */
+        memset(value, 'a', 1000);
+        value[1000] = '\0';
+        html = render(LANDING_EXPIRED, &(landing_info) { .account = value });
+        CHECK(html && strlen(html) < 12000);
+        CHECK(contains(html, "…</code>"));
+        free(html);
 }
 
 static void test_csp(void) {
@@ -213,6 +398,7 @@ static void test_csp(void) {
         char *csp = NULL, *html = NULL;
         const char *start, *end;
 
+        CHECK(landing_csp(NULL) == -EINVAL);
         CHECK(landing_csp(&csp) == 0);
         CHECK(landing_render(LANDING_SUCCESS, NULL, &html) == 0);
         if (!csp || !html)
@@ -242,7 +428,7 @@ static void test_csp(void) {
                 char *other = NULL;
                 const char *s;
 
-                CHECK(landing_render(k, NULL, &other) == 0);
+                CHECK(landing_render(k, &sample, &other) == 0);
                 s = other ? strstr(other, "<style>") : NULL;
                 CHECK(s && strncmp(s + strlen("<style>"), start, (size_t) (end - start)) == 0 &&
                       strncmp(s + strlen("<style>") + (end - start), "</style>", 8) == 0);
@@ -254,7 +440,51 @@ finish:
         free(html);
 }
 
-int main(void) {
+static int write_file(const char *dir, const char *name, const char *text) {
+        char path[4096];
+        FILE *f;
+        int r = 0;
+
+        if ((size_t) snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+                return -ENAMETOOLONG;
+        f = fopen(path, "we");
+        if (!f)
+                return -errno;
+        if (fputs(text, f) == EOF)
+                r = -EIO;
+        if (fclose(f) != 0 && r == 0)
+                r = -EIO;
+        return r;
+}
+
+static int write_pages(const char *dir) {
+        char *csp = NULL;
+        int r;
+
+        r = landing_csp(&csp);
+        if (r < 0)
+                return r;
+        r = write_file(dir, "csp.txt", csp);
+        free(csp);
+        if (r < 0)
+                return r;
+
+        for (landing_kind k = 0; k < _LANDING_KIND_MAX; k++) {
+                char *html = NULL, name[64];
+
+                r = landing_render(k, &sample, &html);
+                if (r < 0)
+                        return r;
+                snprintf(name, sizeof name, "%s.html", kind_name[k]);
+                r = write_file(dir, name, html);
+                free(html);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
         if (sodium_init() < 0) {
                 fprintf(stderr, "sodium_init() failed\n");
                 return 1;
@@ -270,6 +500,19 @@ int main(void) {
                 fprintf(stderr, "test-landing: %u check(s) failed\n", failures);
                 return 1;
         }
+
+        if (argc == 3 && strcmp(argv[1], "--write-pages") == 0) {
+                int r = write_pages(argv[2]);
+
+                if (r < 0) {
+                        fprintf(stderr, "test-landing: cannot write the pages to %s: %s\n", argv[2], strerror(-r));
+                        return 1;
+                }
+        } else if (argc != 1) {
+                fprintf(stderr, "usage: test-landing [--write-pages DIR]\n");
+                return 2;
+        }
+
         printf("test-landing: all checks passed\n");
         return 0;
 }

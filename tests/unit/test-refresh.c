@@ -12,9 +12,12 @@ static void test_plan(void) {
         /* A margin longer than the token: half-life, never "now" forever. */
         CHECK(refresh_plan(1000, 1004, 60, 0.0) == 1002);
         CHECK(refresh_plan(1000, 1030, 60, 0.7) == 1015);
-        /* Nonsense lifetimes do not underflow. */
-        CHECK(refresh_plan(1000, 1000, 60, 0.0) == 1000);
-        CHECK(refresh_plan(2000, 1000, 60, 0.0) == 1000);
+        /* Nonsense or tiny lifetimes: never a loop, at most one refresh a
+         * second. */
+        CHECK(refresh_plan(1000, 1000, 60, 0.0) == 1001);
+        CHECK(refresh_plan(2000, 1000, 60, 0.0) == 2001);
+        CHECK(refresh_plan(1000, 1001, 60, 0.5) == 1001);
+        CHECK(refresh_plan(1000, 1002, 60, 0.5) == 1001);
 }
 
 static void test_backoff(void) {

@@ -376,6 +376,7 @@ static void test_credentials_key(void) {
         {
                 _cleanup_(freep) char *accounts = path_join(dir, "accounts");
                 _cleanup_(freep) char *q = check_quarantined(st, accounts, "default", ISSUER);
+                CHECK(q);
         }
         st = store_free(st);
 
