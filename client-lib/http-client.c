@@ -20,6 +20,8 @@ int64_t http_now_ms(void) {
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Waits for one of events; returns the revents seen (POLLHUP/POLLERR are
+ * left for the following I/O call to report). */
 static int wait_fd(int fd, short events, int64_t deadline_ms) {
         for (;;) {
                 struct pollfd pfd = { .fd = fd, .events = events };
@@ -36,7 +38,7 @@ static int wait_fd(int fd, short events, int64_t deadline_ms) {
                 }
                 if (r == 0)
                         continue;   /* re-check the deadline */
-                return 0;           /* readable/writable, or HUP/ERR that the I/O call reports */
+                return pfd.revents;
         }
 }
 
@@ -91,16 +93,22 @@ fail:;
         return -saved;
 }
 
-int http_send_all(int fd, const char *buf, size_t n, int64_t deadline_ms) {
+int http_send_all(int fd, const char *buf, size_t n, int64_t deadline_ms, bool *ret_answered) {
+        *ret_answered = false;
+
         while (n > 0) {
                 ssize_t k = send(fd, buf, n, MSG_NOSIGNAL);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
                         if (errno == EAGAIN) {
-                                int r = wait_fd(fd, POLLOUT, deadline_ms);
+                                int r = wait_fd(fd, POLLOUT | POLLIN, deadline_ms);
                                 if (r < 0)
                                         return r;
+                                if ((r & POLLIN) && !(r & POLLOUT)) {
+                                        *ret_answered = true;
+                                        return 0;
+                                }
                                 continue;
                         }
                         return -errno;

@@ -17,8 +17,11 @@ int64_t http_now_ms(void);
  * connect). -ENAMETOOLONG if the path does not fit sun_path. */
 int http_connect_unix(const char *path, int64_t deadline_ms, int *ret_fd);
 
-/* Sends all of buf with MSG_NOSIGNAL. */
-int http_send_all(int fd, const char *buf, size_t n, int64_t deadline_ms);
+/* Sends all of buf with MSG_NOSIGNAL. When the socket is full and the peer
+ * has started to answer instead of reading on (a server refusing a large
+ * body early), stops with 0 and *ret_answered set: the caller reads the
+ * answer rather than waiting for the deadline. */
+int http_send_all(int fd, const char *buf, size_t n, int64_t deadline_ms, bool *ret_answered);
 
 /* Reads until p holds a complete response. *ret_got_bytes tells (also on
  * failure) whether any byte of the response arrived, which decides whether

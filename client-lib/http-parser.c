@@ -30,8 +30,10 @@ static int body_reserve(http_parser *p, size_t extra) {
         size_t want, a;
         char *n;
 
-        if (extra > p->max_body || p->body_len > p->max_body - extra)
+        if (extra > p->max_body || p->body_len > p->max_body - extra) {
+                p->body_too_big = true;
                 return -E2BIG;
+        }
         want = p->body_len + extra + 1;   /* room for the terminator */
         if (want <= p->body_alloc)
                 return 0;
@@ -225,8 +227,10 @@ static int head_complete(http_parser *p) {
                 return 0;
         }
         if (p->have_length) {
-                if (p->content_length > p->max_body)
+                if (p->content_length > p->max_body) {
+                        p->body_too_big = true;
                         return -E2BIG;
+                }
                 p->remaining = p->content_length;
                 if (p->remaining == 0) {
                         p->state = HTTP_ST_DONE;
@@ -256,8 +260,10 @@ static int chunk_size_line(http_parser *p) {
                         d = (unsigned) (c - 'A' + 10);
                 else
                         break;
-                if (x > p->max_body)
+                if (x > p->max_body) {
+                        p->body_too_big = true;
                         return -E2BIG;
+                }
                 x = x * 16 + d;
                 k++;
         }
@@ -267,8 +273,10 @@ static int chunk_size_line(http_parser *p) {
                 k++;
         if (k < p->line_len && p->line[k] != ';')
                 return -EBADMSG;
-        if (x > p->max_body)
+        if (x > p->max_body) {
+                p->body_too_big = true;
                 return -E2BIG;
+        }
 
         p->line_len = 0;
         if (x == 0) {

@@ -46,6 +46,8 @@ typedef struct http_parser {
         size_t body_len;
         size_t body_alloc;
 
+        bool body_too_big;      /* the -E2BIG came from max_body, not from a head or line limit */
+
         uint64_t remaining;     /* of the fixed-length body or of the current chunk */
         char line[HTTP_MAX_LINE];
         size_t line_len;
@@ -58,7 +60,8 @@ void http_parser_done(http_parser *p);
 
 /* Returns 1 when the response is complete (*ret_consumed then tells how many
  * of the n bytes belonged to it), 0 when more bytes are needed, -EBADMSG for
- * malformed input, -E2BIG for a limit exceeded, -ENOMEM. */
+ * malformed input, -E2BIG for a limit exceeded (p->body_too_big set when it
+ * was max_body), -ENOMEM. */
 int http_parser_feed(http_parser *p, const char *data, size_t n, size_t *ret_consumed);
 /* The peer closed the connection: 1 if that completes the response (body
  * delimited by close), else -EPIPE. */

@@ -9,6 +9,7 @@
 
 #include "tessera/tessera.h"
 
+#include "client.h"
 #include "http-client.h"
 #include "http-parser.h"
 #include "json-reader.h"
@@ -16,20 +17,8 @@
 
 #define _public_ __attribute__((visibility("default")))
 
-#define POOL_MAX 4
 #define DEFAULT_TIMEOUT_MS 30000U
 #define MAX_REQUEST_BODY (1024U * 1024U)
-
-struct tessera_client {
-        char *socket_path;
-        unsigned timeout_ms;
-
-        /* Idle keep-alive connections; the lock is never held across I/O. */
-        pthread_mutex_t lock;
-        int pool[POOL_MAX];
-        size_t n_pool;
-        pid_t pool_pid;          /* a forked child must not share the parent's connections */
-};
 
 struct tessera_token {
         char *value;
@@ -81,6 +70,7 @@ _public_ int tessera_client_new(const char *socket_path, tessera_client **ret) {
                 return TESSERA_E_NOMEM;
         }
         c->timeout_ms = DEFAULT_TIMEOUT_MS;
+        c->max_response = TESSERA_API_DEFAULT_MAX_RESPONSE;
         c->pool_pid = getpid();
 
         *ret = c;
@@ -180,7 +170,15 @@ static int map_io_errno(int r, bool got_bytes) {
         }
 }
 
-static bool valid_method(const char *m) {
+/* RFC 9110 tchar */
+static bool is_tchar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* The daemon's own API only has upper-case methods; the gateway allows any
+ * RFC 9110 token (checked by client_do). */
+static bool valid_daemon_method(const char *m) {
         size_t n = 0;
 
         for (; m[n]; n++)
@@ -189,7 +187,16 @@ static bool valid_method(const char *m) {
         return n > 0;
 }
 
-static bool valid_path(const char *p) {
+static bool valid_token(const char *m) {
+        size_t n = 0;
+
+        for (; m[n]; n++)
+                if (!is_tchar(m[n]) || n >= 32)
+                        return false;
+        return n > 0;
+}
+
+static bool valid_target(const char *p) {
         if (p[0] != '/')
                 return false;
         for (; *p; p++)
@@ -198,72 +205,113 @@ static bool valid_path(const char *p) {
         return true;
 }
 
-static int build_request(const char *method, const char *path, const char *body,
-                         char **ret, size_t *ret_len) {
-        size_t blen = body ? strlen(body) : 0;
-        char *req = NULL;
+/* A header value we send: printable ASCII and inner spaces, nothing that
+ * could end the line. */
+static bool valid_field_value(const char *v) {
+        size_t n = 0;
+
+        for (; v[n]; n++)
+                if (n >= 256 || (unsigned char) v[n] < 0x20 || (unsigned char) v[n] >= 0x7F)
+                        return false;
+        return n > 0 && v[0] != ' ' && v[n - 1] != ' ';
+}
+
+static int build_head(const client_req *rq, char **ret, size_t *ret_len) {
+        char *head = NULL;
         size_t len = 0;
         FILE *f;
 
-        f = open_memstream(&req, &len);
+        f = open_memstream(&head, &len);
         if (!f)
                 return TESSERA_E_NOMEM;
-        fprintf(f, "%s %s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n", method, path);
-        if (body)
-                fprintf(f, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n", blen);
-        else if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        fprintf(f, "%s %s HTTP/1.1\r\nHost: localhost\r\n", rq->method, rq->path);
+        if (rq->accept)
+                fprintf(f, "Accept: %s\r\n", rq->accept);
+        if (rq->wait_s > 0)
+                fprintf(f, "Tessera-Wait: %u\r\n", rq->wait_s);
+        if (rq->body)
+                fprintf(f, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+                        rq->content_type ? rq->content_type : "application/json", rq->body_len);
+        else if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0)
                 /* Some servers wait for a body on POST unless told there is none. */
-                fputs("Content-Length: 0\r\n\r\n", f);
-        else
-                fputs("\r\n", f);
-        if (body)
-                fwrite(body, 1, blen, f);
+                fputs("Content-Length: 0\r\n", f);
+        fputs("\r\n", f);
         if (ferror(f) | fclose(f)) {
-                free(req);
+                free(head);
                 return TESSERA_E_NOMEM;
         }
-        *ret = req;
+        *ret = head;
         *ret_len = len;
+        return 0;
+}
+
+static int copy_head(const http_parser *p, client_resp *out) {
+        /* The parser keeps the final response's head, blank line included. */
+        size_t n = p->head_len >= 2 ? p->head_len - 2 : 0;
+
+        out->head = malloc(n + 1);
+        if (!out->head)
+                return TESSERA_E_NOMEM;
+        memcpy(out->head, p->head, n);
+        out->head[n] = '\0';
+        out->head_len = n;
         return 0;
 }
 
 /* One exchange on fd. On failure *ret_retry tells whether a fresh
  * connection may be tried: only when nothing of a response arrived. */
-static int exchange(int fd, const char *req, size_t req_len, bool head,
-                    int64_t deadline, int *ret_status, char **ret_body, size_t *ret_len,
-                    bool *ret_retry, bool *ret_reusable) {
+static int exchange(int fd, const char *head, size_t head_len, const client_req *rq,
+                    int64_t deadline, client_resp *out, bool *ret_retry, bool *ret_reusable) {
         http_parser *p;
-        bool got = false, extra = false;
-        int r;
+        bool got = false, extra = false, early = false;
+        int r, send_r;
 
         *ret_retry = false;
         *ret_reusable = false;
 
-        r = http_send_all(fd, req, req_len, deadline);
-        if (r < 0) {
-                *ret_retry = r == -EPIPE || r == -ECONNRESET || r == -ENOTCONN;
-                return map_io_errno(r, false);
-        }
+        send_r = http_send_all(fd, head, head_len, deadline, &early);
+        if (send_r >= 0 && !early && rq->body && rq->body_len > 0)
+                send_r = http_send_all(fd, rq->body, rq->body_len, deadline, &early);
+        if (send_r == -ETIMEDOUT)
+                return TESSERA_E_TIMEOUT;
+        /* Other send failures: the peer may have answered (413 to a large
+         * body, say) and closed; that answer is still ours to read. */
 
         p = malloc(sizeof(*p));
         if (!p)
                 return TESSERA_E_NOMEM;
-        http_parser_init(p, HTTP_MAX_BODY, head);
+        http_parser_init(p, rq->max_body, strcmp(rq->method, "HEAD") == 0);
 
         r = http_read_response(fd, p, deadline, &got, &extra);
         if (r < 0) {
-                *ret_retry = !got && (r == -EPIPE || r == -ECONNRESET);
-                r = map_io_errno(r, got);
+                if (send_r < 0 && !got) {
+                        *ret_retry = send_r == -EPIPE || send_r == -ECONNRESET || send_r == -ENOTCONN;
+                        r = map_io_errno(send_r, false);
+                } else {
+                        *ret_retry = !got && (r == -EPIPE || r == -ECONNRESET);
+                        if (r == -E2BIG && p->body_too_big)
+                                r = rq->report_too_large ? TESSERA_E_TOO_LARGE : TESSERA_E_PROTOCOL;
+                        else
+                                r = map_io_errno(r, got);
+                }
                 goto out;
         }
 
-        r = http_parser_take_body(p, ret_body, ret_len);
+        if (rq->want_head) {
+                r = copy_head(p, out);
+                if (r < 0)
+                        goto out;
+        }
+        r = http_parser_take_body(p, &out->body, &out->body_len);
         if (r < 0) {
+                free(out->head);
+                out->head = NULL;
                 r = TESSERA_E_NOMEM;
                 goto out;
         }
-        *ret_status = p->status;
-        *ret_reusable = p->keep_alive && !extra;
+        out->status = p->status;
+        /* A body only partly sent leaves the connection in an unknown state. */
+        *ret_reusable = p->keep_alive && !extra && send_r >= 0 && !early;
         r = 0;
 out:
         http_parser_done(p);
@@ -271,38 +319,46 @@ out:
         return r;
 }
 
-/* On success *ret_body is a NUL-terminated buffer of *ret_len bytes (plus
- * terminator) that the caller wipes and frees. */
-static int do_request(tessera_client *c, const char *method, const char *path,
-                      const char *body, unsigned timeout_ms,
-                      int *ret_status, char **ret_body, size_t *ret_len) {
-        char *req = NULL;
-        size_t req_len = 0;
-        int64_t deadline;
+void client_resp_done(client_resp *r) {
+        if (r->body) {
+                wipe(r->body, r->body_len + 1);
+                free(r->body);
+        }
+        free(r->head);
+        *r = (client_resp) {};
+}
+
+int client_do(tessera_client *c, const client_req *rq, client_resp *ret) {
+        client_resp resp = {};
+        char *head = NULL;
+        size_t head_len = 0;
+        int64_t deadline, timeout_ms = rq->timeout_ms;
         int r;
 
-        if (!c || !method || !path || !valid_method(method) || !valid_path(path))
+        if (!c || !rq->method || !rq->path || !valid_token(rq->method) || !valid_target(rq->path))
                 return TESSERA_E_INVALID;
-        if (body && strlen(body) > MAX_REQUEST_BODY)
+        if (rq->content_type && !valid_field_value(rq->content_type))
                 return TESSERA_E_INVALID;
 
         if (timeout_ms == 0) {
                 pthread_mutex_lock(&c->lock);
-                timeout_ms = c->timeout_ms;
+                timeout_ms = (int64_t) c->timeout_ms + rq->extra_timeout_ms;
                 pthread_mutex_unlock(&c->lock);
         }
         deadline = http_now_ms() + timeout_ms;
 
-        r = build_request(method, path, body, &req, &req_len);
+        r = build_head(rq, &head, &head_len);
         if (r < 0)
                 return r;
 
         /* A pooled connection may have been closed by the server while idle;
          * that shows up as EPIPE/reset/EOF before any byte of a response,
-         * and then the request is replayed once on a fresh connection. */
+         * and then the request is replayed once on a fresh connection. A
+         * request that is not idempotent is never replayed: it takes a new
+         * connection, where such a failure is a real one. */
         for (int attempt = 0; attempt < 2; attempt++) {
                 bool pooled, retry, reusable;
-                int fd = attempt == 0 ? pool_take(c) : -1;
+                int fd = attempt == 0 && !rq->no_replay ? pool_take(c) : -1;
 
                 pooled = fd >= 0;
                 if (!pooled) {
@@ -313,8 +369,7 @@ static int do_request(tessera_client *c, const char *method, const char *path,
                         }
                 }
 
-                r = exchange(fd, req, req_len, strcmp(method, "HEAD") == 0, deadline,
-                             ret_status, ret_body, ret_len, &retry, &reusable);
+                r = exchange(fd, head, head_len, rq, deadline, &resp, &retry, &reusable);
                 if (r >= 0 && reusable)
                         pool_put(c, fd);
                 else
@@ -323,11 +378,45 @@ static int do_request(tessera_client *c, const char *method, const char *path,
                         break;
         }
 
-        wipe(req, req_len);
-        free(req);
-        return r;
+        wipe(head, head_len);
+        free(head);
+        if (r < 0)
+                return r;
+        *ret = resp;
+        return 0;
 }
 
+/* A request of the daemon's own API. On success *ret_body is a
+ * NUL-terminated buffer of *ret_len bytes (plus terminator) that the caller
+ * wipes and frees. */
+static int do_request(tessera_client *c, const char *method, const char *path,
+                      const char *body, unsigned timeout_ms,
+                      int *ret_status, char **ret_body, size_t *ret_len) {
+        client_resp resp = {};
+        int r;
+
+        if (!c || !method || !path || !valid_daemon_method(method) || !valid_target(path))
+                return TESSERA_E_INVALID;
+        if (body && strlen(body) > MAX_REQUEST_BODY)
+                return TESSERA_E_INVALID;
+
+        r = client_do(c, &(client_req) {
+                        .method = method,
+                        .path = path,
+                        .body = body,
+                        .body_len = body ? strlen(body) : 0,
+                        .accept = "application/json",
+                        .timeout_ms = timeout_ms,
+                }, &resp);
+        if (r < 0)
+                return r;
+
+        *ret_status = resp.status;
+        *ret_body = resp.body;
+        *ret_len = resp.body_len;
+        free(resp.head);
+        return 0;
+}
 _public_ char *tessera_free(char *s) {
         if (s) {
                 wipe(s, strlen(s));
@@ -378,6 +467,13 @@ _public_ int tessera_error_from_http(int http_status, const char *error_code) {
                 { "login_in_progress",  TESSERA_E_BUSY },
                 { "bad_request",        TESSERA_E_INVALID },
                 { "payload_too_large",  TESSERA_E_INVALID },
+                /* The gateway's own errors (API 1.1). */
+                { "rate_limited",       TESSERA_E_FAILED },
+                { "api_unavailable",    TESSERA_E_FAILED },
+                { "api_busy",           TESSERA_E_FAILED },
+                { "api_timeout",        TESSERA_E_TIMEOUT },
+                { "shutting_down",      TESSERA_E_UNAVAILABLE },
+                { "internal_error",     TESSERA_E_FAILED },
         };
 
         if (http_status >= 200 && http_status <= 299)
@@ -438,6 +534,8 @@ _public_ const char *tessera_strerror(int err) {
                 return "A login for this account is already in progress.";
         case TESSERA_E_FAILED:
                 return "tesserad reported an internal failure.";
+        case TESSERA_E_TOO_LARGE:
+                return "The request or response body is larger than the limit.";
         }
         return "Unknown error.";
 }

@@ -21,6 +21,7 @@
 
 #include <tessera/tessera.h>
 
+#include "api-cmd.h"
 #include "config.h"
 #include "json-reader.h"
 #include "output.h"
@@ -54,6 +55,13 @@ typedef struct ctx {
         bool have_min_valid;
         unsigned min_valid;
         char *message;          /* the daemon's "message" from the last error */
+
+        /* api */
+        const char *data;       /* --data: text, @FILE or @- */
+        const char *content_type;
+        unsigned wait_s;
+        bool have_wait;
+        bool include;
 } ctx;
 
 /* A parsed 2xx answer; the tree points into body. */
@@ -748,6 +756,151 @@ static int cmd_login(ctx *x, const char *account) {
         return login_wait(x, account, expires_in);
 }
 
+static bool is_method(const char *s) {
+        size_t n = 0;
+
+        for (; s[n]; n++)
+                if (s[n] < 'A' || s[n] > 'Z' || n >= 32)
+                        return false;
+        return n > 0;
+}
+
+/* One line for an error tesserad's gateway made itself; returns the exit code. */
+static int gateway_error(ctx *x, const tessera_response *resp, const char *code, const char *msg,
+                         const char *account) {
+        int status = tessera_response_status(resp);
+        int64_t retry = tessera_response_retry_after(resp);
+        char why[300] = "";
+
+        if (strcmp(msg, "-") != 0)
+                snprintf(why, sizeof(why), " (%s)", msg);
+        free(x->message);
+        x->message = strdup(msg);
+
+        if (strcmp(code, "login_required") == 0)
+                return report(x, TESSERA_E_LOGIN_REQUIRED, account, ACT_READ);
+        if (strcmp(code, "forbidden") == 0)
+                return report(x, TESSERA_E_FORBIDDEN, account, ACT_READ);
+        if (strcmp(code, "no_such_account") == 0)
+                return report(x, TESSERA_E_NO_ACCOUNT, account, ACT_READ);
+        if (strcmp(code, "idp_unavailable") == 0)
+                return report(x, TESSERA_E_IDP_UNAVAILABLE, account, ACT_READ);
+
+        if (strcmp(code, "tenant_not_allowed") == 0) {
+                fprintf(stderr, "tessera: account \"%s\" is logged in to a tenant it may not use %s; "
+                        "log in with a user of an allowed tenant: tessera login %s\n", account, why, account);
+                return EXIT_FORBIDDEN;
+        }
+        if (strcmp(code, "rate_limited") == 0) {
+                if (retry >= 0)
+                        fprintf(stderr, "tessera: GipoNext is rate limiting account \"%s\"; try again in %lld s, "
+                                "or let tesserad wait with --wait %lld\n", account, (long long) retry,
+                                (long long) (retry < 1 ? 1 : retry > TESSERA_API_MAX_WAIT ? TESSERA_API_MAX_WAIT : retry));
+                else
+                        fprintf(stderr, "tessera: GipoNext is rate limiting account \"%s\"; try again later, "
+                                "or let tesserad wait with --wait SECONDS\n", account);
+        } else if (strcmp(code, "payload_too_large") == 0)
+                fprintf(stderr, "tessera: tesserad does not forward a request body that large%s; "
+                        "send a smaller one\n", why);
+        else if (strcmp(code, "api_unavailable") == 0)
+                fprintf(stderr, "tessera: tesserad cannot reach GipoNext%s; check the network and try again\n", why);
+        else if (strcmp(code, "api_busy") == 0)
+                fprintf(stderr, "tessera: tesserad is forwarding as many GipoNext requests as it allows%s; "
+                        "try again shortly\n", why);
+        else if (strcmp(code, "api_timeout") == 0)
+                fprintf(stderr, "tessera: GipoNext did not answer tesserad in time%s; try again later\n", why);
+        else if (strcmp(code, "shutting_down") == 0)
+                fprintf(stderr, "tessera: tesserad is shutting down%s; try again once it is back "
+                        "(systemctl status tesserad)\n", why);
+        else if (strcmp(code, "bad_request") == 0)
+                fprintf(stderr, "tessera: tesserad rejected the request%s; check the method and the path\n", why);
+        else {
+                char c[64];
+                fprintf(stderr, "tessera: tesserad answered %d with error %s%s; see: journalctl -u tesserad\n",
+                        status, safe_text(code, c, sizeof(c)), why);
+        }
+
+        if (status == 401)
+                return EXIT_LOGIN;
+        if (status == 403)
+                return EXIT_FORBIDDEN;
+        return EXIT_FAIL;
+}
+
+static int cmd_api(ctx *x, const char *account, const char *method, const char *path) {
+        tessera_response *resp = NULL;
+        char *body = NULL, msg[256], text[160], safe_path[128];
+        const char *code;
+        size_t body_len = 0;
+        int status, r, ret;
+
+        if (x->data) {
+                r = api_read_data(x->data, TESSERA_API_MAX_REQUEST, &body, &body_len);
+                if (r == -EFBIG) {
+                        fprintf(stderr, "tessera: the request body is larger than %u MiB, more than tesserad "
+                                "forwards; send a smaller one\n", TESSERA_API_MAX_REQUEST / (1024U * 1024U));
+                        return EXIT_FAIL;
+                }
+                if (r < 0) {
+                        char name[128];
+                        fprintf(stderr, "tessera: cannot read the request body from %s (%s); check the --data argument\n",
+                                strcmp(x->data, "@-") == 0 ? "standard input" : safe_text(x->data + 1, name, sizeof(name)),
+                                strerror(-r));
+                        return EXIT_FAIL;
+                }
+        }
+
+        r = tessera_api_call(x->client, account, method, path, body, body_len, x->content_type,
+                             x->wait_s, 0, &resp);
+        free(body);
+        if (r == TESSERA_E_INVALID) {
+                /* Account and method were checked already: it is the path. */
+                fprintf(stderr, "tessera: cannot send the path \"%s\": it must be percent-encoded (RFC 3986), "
+                        "without spaces, \"..\" segments or a fragment, at most %u bytes; see: tessera --help\n",
+                        safe_text(path, safe_path, sizeof(safe_path)), TESSERA_API_MAX_PATH);
+                return EXIT_USAGE;
+        }
+        if (r == TESSERA_E_TOO_LARGE) {
+                fprintf(stderr, "tessera: the answer is larger than the %u MiB this command accepts; "
+                        "ask for less (paging, filters)\n", TESSERA_API_DEFAULT_MAX_RESPONSE / (1024U * 1024U));
+                return EXIT_FAIL;
+        }
+        if (r < 0)
+                return report(x, r, account, ACT_READ);
+
+        /* The body goes out as it came, whatever the status: with the exit
+         * code a script has both. */
+        r = api_write_response(stdout, resp, x->include);
+        if (r == 0 && fflush(stdout) != 0)
+                r = -errno;
+        if (r < 0) {
+                fprintf(stderr, "tessera: cannot write the answer to standard output (%s)\n", strerror(-r));
+                tessera_response_free(resp);
+                return EXIT_FAIL;
+        }
+
+        status = tessera_response_status(resp);
+        if (status < 400)
+                ret = EXIT_OK;
+        else if ((code = api_daemon_error(resp, msg, sizeof(msg))))
+                ret = gateway_error(x, resp, code, msg, account);
+        else {
+                int64_t retry = tessera_response_retry_after(resp);
+
+                api_status_text(resp, text, sizeof(text));
+                if (status == 401)
+                        fprintf(stderr, "tessera: GipoNext answered %s; if it persists, log in again: tessera login %s\n",
+                                text, account);
+                else if (status == 429 && retry >= 0)
+                        fprintf(stderr, "tessera: GipoNext answered %s; try again in %lld s\n", text, (long long) retry);
+                else
+                        fprintf(stderr, "tessera: GipoNext answered %s\n", text);
+                ret = status == 401 ? EXIT_LOGIN : status == 403 ? EXIT_FORBIDDEN : EXIT_FAIL;
+        }
+        tessera_response_free(resp);
+        return ret;
+}
+
 static void help(void) {
         printf("Usage: tessera [--socket PATH] [--json] COMMAND [ACCOUNT]\n"
                "\n"
@@ -760,6 +913,11 @@ static void help(void) {
                "                                     log the account in (browser, or device code with --device)\n"
                "  logout   [ACCOUNT]                 revoke and erase the account's tokens\n"
                "  accounts                           names of the accounts you may use\n"
+               "  api      [ACCOUNT] METHOD PATH [--data DATA] [--content-type TYPE] [--wait S] [--include]\n"
+               "                                     send a request to GipoNext through tesserad, which adds\n"
+               "                                     the token; prints the answer's body as received.\n"
+               "                                     PATH \"/v2/...\": an API path; \"patients?limit=10\":\n"
+               "                                     relative to the account's tenant; percent-encoded\n"
                "\n"
                "ACCOUNT defaults to \"default\" (status without ACCOUNT shows all).\n"
                "\n"
@@ -769,12 +927,17 @@ static void help(void) {
                "      --min-valid S   token: valid for at least S seconds (default: the daemon's, 10)\n"
                "      --device        login: use the device code flow (no browser on this machine)\n"
                "      --no-browser    login: print the address but do not open a browser\n"
+               "  -d, --data DATA     api: the request body: the text DATA, @FILE, or @- for standard input\n"
+               "      --content-type TYPE  api: of the body (default: application/json)\n"
+               "      --wait S        api: when rate limited, let tesserad hold the request up to S s (0-300)\n"
+               "  -i, --include       api: print the status line and headers before the body\n"
                "  -h, --help          show this help\n"
                "  -V, --version       show the version\n"
                "\n"
                "Exit status:\n"
-               "  0 ok (status: every shown account serves tokens; \"degraded\" prints a warning)\n"
-               "  1 failure (also: unknown account)   2 usage error\n"
+               "  0 ok (status: every shown account serves tokens; \"degraded\" prints a warning;\n"
+               "    api: a status below 400)\n"
+               "  1 failure (also: unknown account; api: any other status of 400 or more)   2 usage error\n"
                "  3 login required (status: an account is logged_out, needs_login or login_pending)\n"
                "  4 forbidden   5 tesserad unreachable or not answering   6 identity provider unavailable\n",
                TESSERA_DEFAULT_SOCKET);
@@ -793,7 +956,7 @@ static int usage_error(const char *fmt, ...) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { OPT_MIN_VALID = 0x100, OPT_DEVICE, OPT_NO_BROWSER };
+        enum { OPT_MIN_VALID = 0x100, OPT_DEVICE, OPT_NO_BROWSER, OPT_WAIT, OPT_CONTENT_TYPE };
         static const struct option options[] = {
                 { "socket",     required_argument, NULL, 's' },
                 { "json",       no_argument,       NULL, 'j' },
@@ -802,14 +965,18 @@ int main(int argc, char *argv[]) {
                 { "min-valid",  required_argument, NULL, OPT_MIN_VALID },
                 { "device",     no_argument,       NULL, OPT_DEVICE },
                 { "no-browser", no_argument,       NULL, OPT_NO_BROWSER },
+                { "data",       required_argument, NULL, 'd' },
+                { "content-type", required_argument, NULL, OPT_CONTENT_TYPE },
+                { "wait",       required_argument, NULL, OPT_WAIT },
+                { "include",    no_argument,       NULL, 'i' },
                 {}
         };
         ctx x = {};
-        const char *socket_path = NULL, *command, *account = NULL;
+        const char *socket_path = NULL, *command, *account = NULL, *method = NULL, *path = NULL;
         int c, r, ret;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "s:jhV", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "s:jhVd:i", options, NULL)) >= 0) {
                 switch (c) {
                 case 's':
                         socket_path = optarg;
@@ -839,6 +1006,26 @@ int main(int argc, char *argv[]) {
                 case OPT_NO_BROWSER:
                         x.no_browser = true;
                         break;
+                case 'd':
+                        x.data = optarg;
+                        break;
+                case OPT_CONTENT_TYPE:
+                        x.content_type = optarg;
+                        break;
+                case OPT_WAIT: {
+                        char *end;
+                        errno = 0;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || optarg[0] == '-' || v > TESSERA_API_MAX_WAIT)
+                                return usage_error("--wait needs a number of seconds from 0 to %u, not \"%s\"",
+                                                   TESSERA_API_MAX_WAIT, optarg);
+                        x.wait_s = (unsigned) v;
+                        x.have_wait = true;
+                        break;
+                }
+                case 'i':
+                        x.include = true;
+                        break;
                 case '?':
                         if (optopt > 0 && optopt < 0x80)
                                 return usage_error("option -%c is unknown or lacks its argument", optopt);
@@ -847,19 +1034,40 @@ int main(int argc, char *argv[]) {
         }
 
         if (optind >= argc)
-                return usage_error("a command is needed (status, token, login, logout, accounts)");
+                return usage_error("a command is needed (status, token, login, logout, accounts, api)");
         command = argv[optind++];
-        if (optind < argc)
-                account = argv[optind++];
-        if (optind < argc)
-                return usage_error("unexpected argument \"%s\"", argv[optind]);
 
         bool is_status = strcmp(command, "status") == 0, is_token = strcmp(command, "token") == 0,
              is_login = strcmp(command, "login") == 0, is_logout = strcmp(command, "logout") == 0,
-             is_accounts = strcmp(command, "accounts") == 0;
+             is_accounts = strcmp(command, "accounts") == 0, is_api = strcmp(command, "api") == 0;
 
-        if (!is_status && !is_token && !is_login && !is_logout && !is_accounts)
+        if (!is_status && !is_token && !is_login && !is_logout && !is_accounts && !is_api)
                 return usage_error("unknown command \"%s\"", command);
+
+        if (is_api) {
+                /* Two arguments are METHOD PATH for the default account;
+                 * three are ACCOUNT METHOD PATH. */
+                int n = argc - optind;
+                if (n == 3)
+                        account = argv[optind++];
+                if (n == 2 || n == 3) {
+                        method = argv[optind++];
+                        path = argv[optind++];
+                } else
+                        return usage_error("api needs [ACCOUNT] METHOD PATH");
+                if (!is_method(method))
+                        return usage_error("\"%s\" is not an HTTP method such as GET, POST, PUT, PATCH, DELETE "
+                                           "(upper case); usage: tessera api [ACCOUNT] METHOD PATH", method);
+                if (x.content_type && !x.data)
+                        return usage_error("--content-type needs a body (--data)");
+        } else {
+                if (optind < argc)
+                        account = argv[optind++];
+                if (optind < argc)
+                        return usage_error("unexpected argument \"%s\"", argv[optind]);
+                if (x.data || x.content_type || x.have_wait || x.include)
+                        return usage_error("--data, --content-type, --wait and --include only apply to: tessera api");
+        }
         if (is_accounts && account)
                 return usage_error("accounts takes no argument, not \"%s\"", account);
         if (x.have_min_valid && !is_token)
@@ -885,6 +1093,8 @@ int main(int argc, char *argv[]) {
                 ret = cmd_login(&x, account);
         else if (is_logout)
                 ret = cmd_logout(&x, account);
+        else if (is_api)
+                ret = cmd_api(&x, account, method, path);
         else
                 ret = cmd_accounts(&x);
 

@@ -27,6 +27,7 @@ typedef struct result {
         size_t consumed;
         char *body;
         size_t body_len;
+        bool too_big;           /* p->body_too_big at the end */
 } result;
 
 /* Feeds s in pieces of `step` bytes (0: all at once); at the end of input
@@ -62,6 +63,7 @@ static result run(const char *s, size_t n, size_t step, bool eof, size_t max_bod
                 if (http_parser_take_body(p, &res.body, &res.body_len) < 0)
                         res.r = -1000;
         }
+        res.too_big = p->body_too_big;
         http_parser_done(p);
         free(p);
         return res;
@@ -218,18 +220,46 @@ static void test_limits(void) {
         strcat(many, "Content-Length: 0\r\n\r\n");
         check_ok(many, 200, true, "", false);
 
-        /* Body over the parser's limit (small limit for the test). */
+        /* Body over the parser's limit (small limit for the test), told
+         * apart from the other limits by body_too_big. */
         const char *s = "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n01234567890123456789";
         result res = run(s, strlen(s), 0, false, 10, false);
-        CHECK(res.r == -E2BIG);
+        CHECK(res.r == -E2BIG && res.too_big);
         free(res.body);
         s = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n01234567\r\n8\r\n01234567\r\n0\r\n\r\n";
         res = run(s, strlen(s), 0, false, 10, false);
-        CHECK(res.r == -E2BIG);
+        CHECK(res.r == -E2BIG && res.too_big);
+        free(res.body);
+        s = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nb\r\n";
+        res = run(s, strlen(s), 0, false, 10, false);
+        CHECK(res.r == -E2BIG && res.too_big);
         free(res.body);
         s = "HTTP/1.1 200 OK\r\n\r\n01234567890123456789";
         res = run(s, strlen(s), 0, true, 10, false);
-        CHECK(res.r == -E2BIG);
+        CHECK(res.r == -E2BIG && res.too_big);
+        free(res.body);
+        /* Exactly at the limit, both framings. */
+        s = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789";
+        res = run(s, strlen(s), 0, false, 10, false);
+        CHECK(res.r == 1 && res.body_len == 10 && !res.too_big);
+        free(res.body);
+        s = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n4\r\n6789\r\n0\r\n\r\n";
+        res = run(s, strlen(s), 1, false, 10, false);
+        CHECK(res.r == 1 && res.body_len == 10 && !res.too_big);
+        free(res.body);
+        /* Limits of the head, chunk lines and trailers are not the body's. */
+        res = run(many, strlen(many), 0, false, 10, false);
+        CHECK(res.r == 1 && !res.too_big);
+        free(res.body);
+        res = run(big, strlen(big), 0, false, 10, false);
+        CHECK(res.r == -E2BIG && !res.too_big);
+        free(res.body);
+        char line[HTTP_MAX_LINE + 80];
+        int ll = snprintf(line, sizeof(line), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;");
+        memset(line + ll, 'x', HTTP_MAX_LINE);
+        line[ll + HTTP_MAX_LINE] = 0;
+        res = run(line, strlen(line), 0, false, 0, false);
+        CHECK(res.r == -E2BIG && !res.too_big);
         free(res.body);
 
         /* A full 1 MiB body at the default limit. */
@@ -251,6 +281,9 @@ static void test_limits(void) {
         while (strlen(tr) < HTTP_MAX_TRAILERS + 100)
                 strcat(tr, "X: yyyyyyyyyyyyy\r\n");
         check_fail(tr, -E2BIG, false);
+        res = run(tr, strlen(tr), 0, false, 0, false);
+        CHECK(res.r == -E2BIG && !res.too_big);
+        free(res.body);
 
         free(tr);
         free(resp);

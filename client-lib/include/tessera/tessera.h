@@ -25,6 +25,7 @@
  *    the parent's pooled connections.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -46,6 +47,7 @@ enum {
         TESSERA_E_NOMEM           = -9,  /* out of memory */
         TESSERA_E_BUSY            = -10, /* a login for this account is already in progress (HTTP 409) */
         TESSERA_E_FAILED          = -11, /* any other failure reported by the daemon (e.g. HTTP 500) */
+        TESSERA_E_TOO_LARGE       = -12, /* a gateway request or response body exceeds its limit (since 1.1) */
 };
 
 /* Default socket when neither the argument nor $TESSERA_SOCKET names one. */
@@ -90,7 +92,8 @@ int tessera_request(tessera_client *c, const char *method, const char *path,
                     const char *json_body, unsigned timeout_ms,
                     int *ret_http_status, char **ret_body);
 
-/* Wipes and frees a string returned by this library. NULL-safe, returns NULL. */
+/* Wipes (up to its first NUL) and frees a string or body returned by this
+ * library. NULL-safe, returns NULL. */
 char *tessera_free(char *s);
 
 /* Maps a daemon error response (HTTP status and its "error" field, which
@@ -99,6 +102,87 @@ int tessera_error_from_http(int http_status, const char *error_code);
 
 /* 1 if name is a valid account name ([A-Za-z0-9_.-]{1,64}), else 0. */
 int tessera_account_name_is_valid(const char *name);
+
+/* ---- GipoNext API gateway (LIBTESSERA_1.1) --------------------------------
+ *
+ * tesserad forwards a request to the GipoNext API of an account and adds the
+ * account's bearer token itself: the application never holds the token.
+ *
+ * path beginning with '/' (and more than "/") is an API path:
+ *     "/v2/userinfo"      -> {api_base}/v2/userinfo
+ * any other path is relative to the tenant of the account's login:
+ *     "patients?limit=10" -> {api_base}/v2/tenants/{tenant id}/patients?limit=10
+ * The path (with its query) must already be percent-encoded: only the
+ * characters RFC 3986 allows in a path and query, "%" followed by two hex
+ * digits, no "." or ".." segments, no fragment, at most TESSERA_API_MAX_PATH
+ * bytes; anything else is TESSERA_E_INVALID.
+ *
+ * method: an RFC 9110 token ("GET", "POST", "PATCH", ...). body: body_len
+ * bytes (any bytes, NUL included) or NULL for none; at most
+ * TESSERA_API_MAX_REQUEST bytes, else TESSERA_E_TOO_LARGE (tesserad's own
+ * limit, api_body_max in tessera.conf, is usually lower: 413). content_type:
+ * NULL means "application/json" when there is a body. wait_s (1 to
+ * TESSERA_API_MAX_WAIT): when the account is rate limited, let tesserad hold
+ * the request up to that many seconds (header Tessera-Wait) rather than
+ * answer 429 at once; 0 sends no Tessera-Wait, so the account's api_wait in
+ * tessera.conf applies (0 unless set). timeout_ms: 0 means the client's
+ * timeout plus wait_s seconds.
+ *
+ * Returns 0 whenever a complete HTTP response arrived, whatever its status:
+ * a 2xx, an error made by tesserad ({"error","message"} JSON: 401
+ * login_required, 403 forbidden or tenant_not_allowed, 404 no_such_account,
+ * 413 payload_too_large, 429 rate_limited with Retry-After, 502
+ * api_unavailable, 503 api_busy or idp_unavailable, 504 api_timeout) or
+ * GipoNext's own error answer, passed through as GipoNext sent it. Negative
+ * TESSERA_E_* when no response was obtained: TESSERA_E_TOO_LARGE for a
+ * response body over the client's limit (tessera_client_set_max_response()).
+ *
+ * POST, PATCH and other methods that are not idempotent are sent on a new
+ * connection and never replayed; GET, HEAD, PUT, DELETE and OPTIONS may be
+ * replayed once when a kept-alive connection turns out to be closed. */
+
+#define TESSERA_API_MAX_PATH              8192U
+#define TESSERA_API_MAX_REQUEST           (256U * 1024U * 1024U)
+#define TESSERA_API_DEFAULT_MAX_RESPONSE  (64U * 1024U * 1024U)
+#define TESSERA_API_MAX_RESPONSE_LIMIT    (1024U * 1024U * 1024U)
+#define TESSERA_API_MAX_WAIT              300U
+
+typedef struct tessera_response tessera_response;
+
+/* The status and the body of the response. *ret_body (may be NULL if not
+ * wanted) gets the *ret_body_len bytes of the body followed by a NUL, to be
+ * released with tessera_free(); ret_body_len may be NULL. account NULL:
+ * "default". */
+int tessera_api_request(tessera_client *c, const char *account, const char *method,
+                        const char *path, const char *body, size_t body_len,
+                        const char *content_type, unsigned wait_s, unsigned timeout_ms,
+                        int *ret_http_status, char **ret_body, size_t *ret_body_len);
+
+/* Same request; the whole response, headers included, as an object. */
+int tessera_api_call(tessera_client *c, const char *account, const char *method,
+                     const char *path, const char *body, size_t body_len,
+                     const char *content_type, unsigned wait_s, unsigned timeout_ms,
+                     tessera_response **ret);
+
+int tessera_response_status(const tessera_response *r);
+/* The body, with a NUL after its *ret_len bytes (ret_len may be NULL);
+ * never NULL for a response. */
+const char *tessera_response_body(const tessera_response *r, size_t *ret_len);
+/* The value of the first header called name (any case), or NULL. tesserad
+ * passes Content-Type, Retry-After, Location, ETag, Last-Modified,
+ * Cache-Control and Link on from GipoNext. */
+const char *tessera_response_header(const tessera_response *r, const char *name);
+/* Status line and header lines as tesserad sent them, each ending in CRLF. */
+const char *tessera_response_head(const tessera_response *r);
+/* Retry-After in seconds from now (delta-seconds or an HTTP date, never
+ * negative), -1 when absent or unreadable. */
+int64_t tessera_response_retry_after(const tessera_response *r);
+tessera_response *tessera_response_free(tessera_response *r);    /* wipes, NULL-safe */
+
+/* Largest response body a gateway call accepts, in bytes (1 to
+ * TESSERA_API_MAX_RESPONSE_LIMIT; 0: TESSERA_API_DEFAULT_MAX_RESPONSE).
+ * Calls to tesserad's own API keep their 1 MiB limit. */
+int tessera_client_set_max_response(tessera_client *c, size_t max_bytes);
 
 #ifdef __cplusplus
 }
