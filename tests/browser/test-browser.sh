@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The login as the clinic user sees it: `tessera login --no-browser` prints
+# the address, headless Chromium (Debian package chromium, driven by
+# playwright-core from tests/browser/package-lock.json) opens it, signs in at
+# the test identity provider, follows the redirect to tesserad's loopback
+# listener and reads the landing page. Then the CLI's exit status and the
+# token at the API emulator. Failure paths: consent denied, a clinic the
+# account does not allow, a forged link, the token exchange failing; every
+# other landing page (the expired login among them) is rendered by
+# test-landing and checked in the same browser.
+#
+# Screenshots (PNG) and the pages' HTML go to $TESSERA_BROWSER_ARTIFACTS,
+# else $BUILD_ROOT/browser-artifacts, else a new /tmp directory; the path
+# is printed. Needs root and tests/setup-test-env like the integration
+# tests, `npm ci` in tests/browser and tests/idp, and /usr/bin/chromium.
+. "$(dirname "$0")/../integration/lib.sh"
+require_test_users
+
+BROWSER_DIR="$TESSERA_SOURCE_ROOT/tests/browser"
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+TEST_LANDING=${TEST_LANDING:-${BUILD_ROOT:-}/tests/unit/test-landing}
+export CHROMIUM
+
+# Missing tools are a failure, not a skip: CI installs them.
+missing=
+[ -x "$CHROMIUM" ] || missing+=" $CHROMIUM (apt-get install chromium)"
+[ -d "$BROWSER_DIR/node_modules/playwright-core" ] || missing+=" playwright-core (cd tests/browser && npm ci)"
+[ -d "$IDP_DIR/node_modules" ] || missing+=" the test IdP's packages (cd tests/idp && npm ci)"
+[ -x "$TEST_LANDING" ] || missing+=" test-landing (build it, or set TEST_LANDING)"
+if [ -n "$missing" ]; then
+        echo "browser test: missing:$missing" >&2
+        exit 1
+fi
+
+if [ -n "${TESSERA_BROWSER_ARTIFACTS:-}" ]; then
+        ARTIFACTS=$TESSERA_BROWSER_ARTIFACTS
+elif [ -n "${BUILD_ROOT:-}" ]; then
+        ARTIFACTS=$BUILD_ROOT/browser-artifacts
+else
+        ARTIFACTS=$(mktemp -d /tmp/tessera-browser.XXXXXX)
+fi
+mkdir -p "$ARTIFACTS"
+rm -f "$ARTIFACTS"/*.png "$ARTIFACTS"/*.html
+log "screenshots and pages: $ARTIFACTS"
+
+browser() {
+        node "$BROWSER_DIR/login.mjs" "$@" --artifacts "$ARTIFACTS"
+}
+
+# cli_login ACCOUNT: starts `tessera login ACCOUNT --no-browser` in the
+# background; sets CLI_PID, CLI_OUT and URL (the authorize address).
+cli_login() {
+        CLI_OUT="$T/cli-$1.out"
+        "$TESSERA" login "$1" --no-browser >"$CLI_OUT" 2>&1 &
+        CLI_PID=$!
+        URL=
+        for _ in $(seq 1 200); do
+                URL=$(grep -m1 -o 'http://[^ ]*' "$CLI_OUT" || true)
+                [ -n "$URL" ] && return 0
+                kill -0 "$CLI_PID" 2>/dev/null || break
+                sleep 0.05
+        done
+        echo "tessera login $1 printed no address:" >&2
+        cat "$CLI_OUT" >&2
+        return 1
+}
+
+# cli_wait: the exit status of that `tessera login` in CLI_RC. It should
+# end within seconds of the landing page; if the page never came it would
+# wait for the whole login timeout, so give up after 30 s (CLI_RC=124).
+cli_wait() {
+        CLI_RC=0
+        for _ in $(seq 1 300); do
+                kill -0 "$CLI_PID" 2>/dev/null || break
+                sleep 0.1
+        done
+        if kill -0 "$CLI_PID" 2>/dev/null; then
+                kill -TERM "$CLI_PID" 2>/dev/null || true
+                wait "$CLI_PID" 2>/dev/null || true
+                CLI_RC=124
+                return 0
+        fi
+        wait "$CLI_PID" || CLI_RC=$?
+}
+
+# Secrets travel on stdin or in a pipe, not in arguments anyone could read.
+absent_in() {
+        ! grep -rqF -f <(printf '%s\n' "$1") "${@:2}"
+}
+
+api_status_with() {
+        printf 'Authorization: Bearer %s\n' "$1" |
+                curl -s -o /dev/null -w '%{http_code}' -H @- "$2"
+}
+
+start_idp
+write_idp_config
+start_daemon
+export TESSERA_SOCKET=$SOCK
+
+log "the user signs in and lands on the success page"
+cli_login default
+check "browser: sign in, consent, land on the success page" \
+        browser flow --url "$URL" --user alice --password alice-pw --decision approve \
+        --expect success --name success \
+        --fact "Utente=Alice Rossi" --fact "Studio=Clinica Rossi" --fact "Account=default"
+cli_wait
+expect_eq "tessera login exits 0" 0 "$CLI_RC"
+check "tessera login names the user" grep -q "Alice Rossi" "$CLI_OUT"
+check "tessera login names the clinic" grep -q "Clinica Rossi" "$CLI_OUT"
+res=$(login_result default)
+expect_eq "login done, tenant t-100" "done t-100" "$(jq -r '.state + " " + .tenant_id' <<<"$res")"
+tok=$(as_user "$TEST_USER" "$TESSERA" token default) || tok=
+check "tessera token returns a token" test -n "$tok"
+expect_eq "the token works at the API emulator (tenant t-100 ping)" 200 \
+        "$(api_status_with "$tok" "$API_BASE/v2/tenants/t-100/ping")"
+expect_eq "the emulator still refuses a wrong token" 401 \
+        "$(api_status_with "not-$tok" "$API_BASE/v2/tenants/t-100/ping")"
+check "the token is on no saved page" absent_in "$tok" "$ARTIFACTS"
+check "the client secret is on no saved page" absent_in "$(client_secret tessera-basic)" "$ARTIFACTS"
+check "no token in the daemon log" absent_in "$tok" "$T/daemon.log"
+
+log "the user denies consent"
+cli_login post
+check "browser: deny at the consent form, land on the access denied page" \
+        browser flow --url "$URL" --user alice --password alice-pw --decision deny \
+        --expect access-denied --name access-denied --fact "Account=post"
+cli_wait
+expect_eq "tessera login exits 1" 1 "$CLI_RC"
+res=$(login_result post)
+expect_eq "login failed: access_denied" "failed access_denied" "$(jq -r '.state + " " + .error' <<<"$res")"
+check "no session stored" test ! -e "$STATE/accounts/post.session"
+
+log "a clinic the account does not allow"
+cli_login narrow
+check "browser: sign in, land on the clinic not allowed page" \
+        browser flow --url "$URL" --user alice --password alice-pw --decision approve \
+        --expect tenant-not-allowed --name tenant-not-allowed \
+        --fact "Utente=Alice Rossi" --fact "Studio=Clinica Rossi" --fact "Account=narrow"
+cli_wait
+expect_eq "tessera login exits 4 (forbidden)" 4 "$CLI_RC"
+res=$(login_result narrow)
+expect_eq "login failed: tenant_not_allowed" "failed tenant_not_allowed" "$(jq -r '.state + " " + .error' <<<"$res")"
+check "no session stored" test ! -e "$STATE/accounts/narrow.session"
+
+log "an old or forged link, then the real one"
+cli_login post
+forged=$(sed 's/\([?&]state=\)[A-Za-z0-9_-]*/\1forgedstatevalue/' <<<"$URL")
+check "browser: a forged state lands on the invalid link page" \
+        browser flow --url "$forged" --user alice --password alice-pw --decision approve \
+        --expect bad-state --name bad-state --fact "Account=post"
+res=$(curl -sS --unix-socket "$SOCK" http://t/v1/accounts/post/login)
+expect_eq "the login is still pending" pending "$(jq -r .state <<<"$res")"
+check "browser: the real link still succeeds" \
+        browser flow --url "$URL" --user alice --password alice-pw --decision approve \
+        --expect success --name success-after-bad-state \
+        --fact "Utente=Alice Rossi" --fact "Studio=Clinica Rossi" --fact "Account=post"
+cli_wait
+expect_eq "tessera login exits 0" 0 "$CLI_RC"
+
+log "the sign-in server fails the token exchange"
+"$TESSERA" logout default >/dev/null || true
+cli_login default
+curl -sS -o /dev/null -X POST -d '{"mode":"token_5xx","status":503,"count":20}' "$API_BASE/_test/fail"
+check "browser: sign in, land on the sign-in server unreachable page" \
+        browser flow --url "$URL" --user alice --password alice-pw --decision approve \
+        --expect exchange-failed --name exchange-failed --fact "Account=default"
+curl -sS -o /dev/null -X POST -d '{"mode":"none"}' "$API_BASE/_test/fail"
+cli_wait
+check "tessera login fails (exit $CLI_RC)" test "$CLI_RC" -ne 0
+check "no session stored" test ! -e "$STATE/accounts/default.session"
+
+log "every landing page, rendered by test-landing (the expired login among them)"
+mkdir -p "$T/pages"
+check "test-landing writes the pages" "$TEST_LANDING" --write-pages "$T/pages"
+check "browser: every page readable, strict CSP, Italian then English" browser pages --dir "$T/pages"
+
+log "screenshots: $(find "$ARTIFACTS" -name '*.png' | wc -l) PNG files in $ARTIFACTS"
+finish
