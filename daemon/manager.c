@@ -72,12 +72,19 @@ account *manager_find_account(manager *m, const char *name) {
 }
 
 void manager_notify_status(manager *m) {
-        size_t valid = 0;
+        size_t n[_ACCOUNT_STATE_MAX] = {};
+        char line[256];
+        int k;
 
         for (size_t i = 0; i < m->n_accounts; i++)
-                if (m->accounts[i]->state == ACCOUNT_VALID)
-                        valid++;
-        (void) sd_notifyf(false, "STATUS=%zu account(s), %zu with a valid session", m->n_accounts, valid);
+                n[m->accounts[i]->state]++;
+        /* "3 accounts: 2 valid, 1 needs_login" */
+        k = snprintf(line, sizeof line, "%zu account%s", m->n_accounts, m->n_accounts == 1 ? "" : "s");
+        for (account_state s = 0; s < _ACCOUNT_STATE_MAX && k > 0 && (size_t) k < sizeof line; s++)
+                if (n[s] > 0)
+                        k += snprintf(line + k, sizeof line - (size_t) k, "%s %zu %s",
+                                      k > 0 && strchr(line, ':') ? "," : ":", n[s], account_state_to_string(s));
+        (void) sd_notifyf(false, "STATUS=%s", line);
 }
 
 static int build_accounts(manager *m, const conf *c, account **old, size_t n_old,
