@@ -254,17 +254,75 @@ static int handle_token(api_request *r, account *a) {
         return account_token_needed(a, r, min_valid);
 }
 
-static int handle_logout(api_request *r, account *a) {
-        int k;
+/* A logout waiting for the IdP's verdict on the revocation. */
+typedef struct logout_wait {
+        api_request *request;   /* NULL once answered elsewhere (shutdown) */
+        int erase_error;
+        char *account;
+} logout_wait;
 
-        k = account_logout(a);
-        if (k < 0)
-                return api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
-                                               "cannot erase the stored session of account %s: %s",
-                                               a->conf->name, strerror(-k));
+static void on_logout_abort(api_request *r) {
+        logout_wait *lw = r->wait_data;
+
+        if (!lw)
+                return;
+        lw->request = NULL;
+        r->wait_data = NULL;
+        r->on_abort = NULL;
+        (void) api_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", "tesserad is stopping");
+}
+
+static void on_logout_revoked(bool revoked, const char *message, void *userdata) {
+        logout_wait *lw = userdata;
+        api_request *r = lw->request;
+        json_writer w;
+        char *body = NULL;
+        size_t len = 0;
+
+        if (!revoked)
+                log_warning("account %s: logged out locally, but %s", lw->account, message);
+        if (r) {
+                r->on_abort = NULL;
+                r->wait_data = NULL;
+                if (lw->erase_error < 0)
+                        (void) api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                                                       "cannot erase the stored session of account %s: %s",
+                                                       lw->account, strerror(-lw->erase_error));
+                else {
+                        json_writer_init(&w, false);
+                        json_writer_object_begin(&w);
+                        json_writer_key(&w, "revoked");
+                        json_writer_bool(&w, revoked);
+                        json_writer_kv_string(&w, "message", message);
+                        json_writer_object_end(&w);
+                        if (json_writer_finish(&w, &body, &len) < 0)
+                                (void) api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+                                                               "cannot build the answer");
+                        else
+                                (void) api_request_reply(r, MHD_HTTP_OK, body, len, false);
+                        json_writer_done(&w);
+                }
+        }
+        free(lw->account);
+        free(lw);
+}
+
+static int handle_logout(api_request *r, account *a) {
+        logout_wait *lw;
+
+        lw = calloc(1, sizeof *lw);
+        if (!lw || !(lw->account = strdup(a->conf->name))) {
+                free(lw);
+                return api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error", "out of memory");
+        }
+        lw->request = r;
+        /* Suspended first: the verdict may come before account_logout()
+         * returns. The local erase happens whatever the IdP says. */
+        api_request_suspend(r, on_logout_abort, lw);
         log_info("account %s: logged out by uid %u", a->conf->name, (unsigned) r->peer->uid);
-        manager_notify_status(r->manager);
-        return api_request_reply(r, MHD_HTTP_OK, strdup("{}"), 2, false);
+        (void) account_logout(a, &lw->erase_error, on_logout_revoked, lw);
+        manager_notify_status(a->manager);
+        return 0;
 }
 
 size_t api_routes_body_max(manager *m, const char *path) {

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+
 #include "log.h"
 #include "manager.h"
 #include "oauth.h"
@@ -16,14 +18,36 @@ struct revoke_job {
         oauth_op *op;
         char *tokens[2];                /* refresh, access; secret memory */
         unsigned next;                  /* index of the token being revoked */
+        revoke_done_fn done;
+        void *userdata;
+        char *failure;                  /* the first thing that went wrong */
         revoke_job *next_job, *prev_job;
 };
 
 static const char *const token_hint[2] = { "refresh_token", "access_token" };
 
+static void job_fail(revoke_job *j, const char *fmt, ...) _printf_(2, 3);
+static void job_fail(revoke_job *j, const char *fmt, ...) {
+        va_list ap;
+
+        if (j->failure)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&j->failure, fmt, ap) < 0)
+                j->failure = NULL;
+        va_end(ap);
+}
+
 static void job_free(revoke_job *j) {
         manager *m = j->manager;
 
+        if (j->done) {
+                revoke_done_fn done = j->done;
+
+                j->done = NULL;
+                done(!j->failure, j->failure ? j->failure : "revoked at the identity provider", j->userdata);
+        }
+        free(j->failure);
         if (j->prev_job)
                 j->prev_job->next_job = j->next_job;
         else
@@ -45,10 +69,11 @@ static void on_revoked(oauth_op *op, const oauth_error *error, void *userdata) {
         revoke_job *j = userdata;
 
         j->op = oauth_op_free(j->op);
-        if (error)
+        if (error) {
                 log_warning("account %s: revoking the %s at the identity provider failed: %s",
                             j->account->conf->name, token_hint[j->next], strempty(error->description));
-        else
+                job_fail(j, "revoking the %s failed: %s", token_hint[j->next], strempty(error->description));
+        } else
                 log_info("account %s: %s revoked at the identity provider",
                          j->account->conf->name, token_hint[j->next]);
         j->next++;
@@ -66,10 +91,12 @@ static void job_step(revoke_job *j) {
                 if (r == -EOPNOTSUPP) {
                         log_warning("account %s: the identity provider offers no revocation endpoint; "
                                     "the tokens stay valid there until they expire", j->account->conf->name);
+                        job_fail(j, "the identity provider offers no revocation endpoint");
                         break;
                 }
                 if (r < 0) {
                         log_warning_errno(r, "account %s: cannot start revocation: %m", j->account->conf->name);
+                        job_fail(j, "cannot start revocation: %s", strerror(-r));
                         continue;
                 }
                 return;
@@ -85,6 +112,7 @@ static void on_discovered(discovery_waiter *w, int error, const char *message, o
         if (error < 0) {
                 log_warning("account %s: cannot revoke the tokens, the identity provider's configuration is unavailable: %s",
                             j->account->conf->name, strempty(message));
+                job_fail(j, "the identity provider cannot be reached: %s", strempty(message));
                 job_free(j);
                 return;
         }
@@ -93,16 +121,29 @@ static void on_discovered(discovery_waiter *w, int error, const char *message, o
 }
 
 void revoke_tokens(account *a, const oidc_endpoints *e, const char *refresh_token, const char *access_token) {
+        revoke_tokens_then(a, e, refresh_token, access_token, NULL, NULL);
+}
+
+void revoke_tokens_then(account *a, const oidc_endpoints *e, const char *refresh_token,
+                        const char *access_token, revoke_done_fn done, void *userdata) {
         manager *m = a->manager;
         revoke_job *j;
         int r;
 
-        if (!refresh_token && !access_token)
+        if (!refresh_token && !access_token) {
+                if (done)
+                        done(true, "there were no tokens to revoke", userdata);
                 return;
+        }
 
         j = calloc(1, sizeof *j);
-        if (!j)
+        if (!j) {
+                if (done)
+                        done(false, "out of memory", userdata);
                 goto oom;
+        }
+        j->done = done;
+        j->userdata = userdata;
         j->manager = m;
         j->account = a;
         j->next_job = m->revocations;
@@ -126,6 +167,7 @@ void revoke_tokens(account *a, const oidc_endpoints *e, const char *refresh_toke
         r = discovery_cache_get(m->discovery, a->conf, on_discovered, j, &j->endpoints, &j->discovery);
         if (r < 0) {
                 log_warning_errno(r, "account %s: cannot look up the revocation endpoint: %m", a->conf->name);
+                job_fail(j, "cannot look up the revocation endpoint: %s", strerror(-r));
                 job_free(j);
                 return;
         }
@@ -134,6 +176,7 @@ void revoke_tokens(account *a, const oidc_endpoints *e, const char *refresh_toke
         return;
 
 oom_job:
+        job_fail(j, "out of memory");
         job_free(j);
 oom:
         log_warning("account %s: out of memory, tokens not revoked at the identity provider", a->conf->name);
@@ -156,13 +199,24 @@ void revoke_manager_done(manager *m) {
                 job_free(m->revocations);
 }
 
-int account_logout(account *a) {
+int account_logout(account *a, int *ret_erase, revoke_done_fn done, void *userdata) {
+        _cleanup_(secret_freep) char *refresh_token = NULL, *access_token = NULL;
         int r;
 
-        if (a->session)
-                revoke_tokens(a, NULL, a->session->refresh_token, a->session->access_token);
+        if (a->session) {
+                refresh_token = secret_strdup(a->session->refresh_token);
+                access_token = secret_strdup(a->session->access_token);
+        }
+        /* Local erase first, whatever the IdP will say. */
         r = account_forget_session(a);
         /* Waiters for a refresh now learn that there is no session. */
         refresh_account_stop(a);
+        if (ret_erase)
+                *ret_erase = r;
+        /* done may free what ret_erase points to: nothing after this. */
+        if (refresh_token || access_token)
+                revoke_tokens_then(a, NULL, refresh_token, access_token, done, userdata);
+        else if (done)
+                done(true, "there was no session", userdata);
         return r;
 }

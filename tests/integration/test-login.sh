@@ -103,7 +103,8 @@ done
 check "the tokens were revoked at the provider ($before -> $after)" test "$after" -gt "$before"
 
 log "device flow"
-"$TESSERA" logout default >/dev/null
+read -r code body <<<"$(api POST /v1/accounts/default/logout '{}')"
+expect_eq "logout answers once the provider revoked the tokens" "200 true" "$code $(jq -r .revoked <<<"$body")"
 check "logout revoked the token at the provider" bash -c "for i in \$(seq 50); do [ \"\$(introspect_active '$tok')\" = false ] && exit 0; sleep 0.1; done; exit 1"
 read -r code body <<<"$(api POST /v1/accounts/default/login '{"flow":"device"}')"
 expect_eq "device login start: 202" 202 "$code"
@@ -146,7 +147,12 @@ expect_eq "non-admin may not start a login" 403 "$code"
 
 log "the identity provider is down"
 stop_idp
-"$TESSERA" logout default >/dev/null 2>&1 || true
+read -r code body <<<"$(api POST /v1/accounts/post/logout '{}')"
+expect_eq "logout with the IdP down: erased locally, 200" 200 "$code"
+expect_eq "and the answer says the revocation failed" false "$(jq -r .revoked <<<"$body")"
+check "with the reason" bash -c "jq -r .message <<<'$body' | grep -qi 'revok\|reach\|connect'"
+check "the session file is gone anyway" test ! -e "$STATE/accounts/post.session"
+check "and the log says so" grep -q "logged out locally, but" "$T/daemon.log"
 kill -HUP "$DAEMON_PID"   # a fresh discovery cache is not needed: the cache keeps only successes
 read -r code body <<<"$(api POST /v1/accounts/post/login '{"flow":"device"}')"
 check "device login without IdP fails cleanly (got $code)" bash -c "[ '$code' = 503 ] || [ '$code' = 502 ]"
