@@ -280,19 +280,19 @@ static const char *tenant_text(const jr_node *acct, char *dst, size_t n) {
 }
 
 typedef struct row {
-        char name[72], state[32], user[64], tenant[64], expires[40], error[160];
+        char name[72], state[32], user[64], tenant[64], expires[40], next[40], error[160];
 } row;
 
 static int print_status_table(const jr_node **accts, size_t n) {
         int64_t now = (int64_t) time(NULL);
         row *rows = calloc(n ? n : 1, sizeof(row));
-        int w[5] = { 7, 5, 4, 6, 7 };   /* widths of the header words */
+        int w[6] = { 7, 5, 4, 6, 7, 12 };       /* widths of the header words */
 
         if (!rows)
                 return -ENOMEM;
 
         for (size_t i = 0; i < n; i++) {
-                int64_t exp = 0;
+                int64_t exp = 0, next = 0;
 
                 safe_text(jr_get_string(accts[i], "name"), rows[i].name, sizeof(rows[i].name));
                 safe_text(jr_get_string(accts[i], "state"), rows[i].state, sizeof(rows[i].state));
@@ -300,19 +300,23 @@ static int print_status_table(const jr_node **accts, size_t n) {
                 tenant_text(accts[i], rows[i].tenant, sizeof(rows[i].tenant));
                 (void) jr_get_int(accts[i], "expires_at", &exp);
                 format_relative(exp, now, rows[i].expires, sizeof(rows[i].expires));
+                (void) jr_get_int(accts[i], "next_refresh_at", &next);
+                format_relative(next, now, rows[i].next, sizeof(rows[i].next));
                 safe_text(jr_get_string(accts[i], "last_error"), rows[i].error, sizeof(rows[i].error));
 
-                const char *cols[5] = { rows[i].name, rows[i].state, rows[i].user, rows[i].tenant, rows[i].expires };
-                for (int k = 0; k < 5; k++)
+                const char *cols[6] = { rows[i].name, rows[i].state, rows[i].user, rows[i].tenant,
+                                        rows[i].expires, rows[i].next };
+                for (int k = 0; k < 6; k++)
                         if ((int) strlen(cols[k]) > w[k])
                                 w[k] = (int) strlen(cols[k]);
         }
 
-        printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], "ACCOUNT", w[1], "STATE", w[2], "USER",
-               w[3], "TENANT", w[4], "EXPIRES", "LAST ERROR");
+        printf("%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], "ACCOUNT", w[1], "STATE", w[2], "USER",
+               w[3], "TENANT", w[4], "EXPIRES", w[5], "NEXT REFRESH", "LAST ERROR");
         for (size_t i = 0; i < n; i++)
-                printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], rows[i].name, w[1], rows[i].state,
-                       w[2], rows[i].user, w[3], rows[i].tenant, w[4], rows[i].expires, rows[i].error);
+                printf("%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], rows[i].name, w[1], rows[i].state,
+                       w[2], rows[i].user, w[3], rows[i].tenant, w[4], rows[i].expires, w[5], rows[i].next,
+                       rows[i].error);
 
         for (size_t i = 0; i < n; i++) {
                 char scopes[512];

@@ -281,11 +281,13 @@ one_line(p, "token idp")
 # status
 p = run(["status"], expect_rc=3)
 lines = p.stdout.splitlines()
-check(lines and lines[0].split() == ["ACCOUNT", "STATE", "USER", "TENANT", "EXPIRES", "LAST", "ERROR"],
+check(lines and lines[0].split() == ["ACCOUNT", "STATE", "USER", "TENANT", "EXPIRES", "NEXT", "REFRESH", "LAST", "ERROR"],
       "status header: %r" % lines[:1])
 check(any(l.startswith("default") and "Clinica Roma" in l and "in 54m" in l for l in lines),
       "status row for default: %r" % lines)
 check(lines[0].index("STATE") == lines[1].index("valid"), "status columns aligned")
+check(lines[0].index("NEXT REFRESH") > lines[0].index("EXPIRES"), "next refresh column")
+check(any(l.startswith("default") and "in 53m" in l for l in lines), "next refresh shown in words: %r" % lines)
 check("default: missing scopes: giponext.invoices" in p.stdout, "missing scopes in status")
 check("\x1b" not in p.stdout, "control characters from the daemon are not printed")
 check("tessera login lab" in p.stderr and "offline" in p.stderr, "status hints: " + p.stderr)
