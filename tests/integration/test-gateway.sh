@@ -133,4 +133,6 @@ check "no token in the log" bash -c "! grep -qF -- '$tok' '$T/daemon.log'"
 check "audit lines for API calls" grep -q 'audit: api account=default .*method=GET path=/v2/tenants/t-100/patients status=200' "$T/daemon.log"
 check "audit lines never carry query strings" bash -c "! grep 'audit: api' '$T/daemon.log' | grep -q 'limit='"
 check "daemon still running" kill -0 "$DAEMON_PID"
+stop_daemon && rc=0 || rc=$?
+expect_eq "SIGTERM: a clean exit (under ASan: no leaks)" 0 "$rc"
 finish

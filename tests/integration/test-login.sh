@@ -173,4 +173,6 @@ check "no session stored" test ! -e "$STATE/accounts/post.session"
 "$TESSERA" login post --device >"$T/cli-exp.out" 2>&1 && rc=0 || rc=$?
 expect_eq "tessera login --device: expired is a failure (exit 1)" 1 "$rc"
 check "and says to start again" grep -qi "again\|expired" "$T/cli-exp.out"
+stop_daemon && rc=0 || rc=$?
+expect_eq "SIGTERM: a clean exit (under ASan: no leaks)" 0 "$rc"
 finish
