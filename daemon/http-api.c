@@ -277,7 +277,6 @@ static void secret_buffer_free(void *p) {
 
 int api_request_reply(api_request *r, unsigned status, char *body, size_t len, bool secret) {
         struct MHD_Response *resp;
-        enum MHD_Result ret;
 
         resp = MHD_create_response_from_buffer_with_free_callback(len, body,
                                                                   secret ? secret_buffer_free : free);
@@ -290,22 +289,7 @@ int api_request_reply(api_request *r, unsigned status, char *body, size_t len, b
         }
         (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
         (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-
-        if (r->suspended) {
-                r->suspended = false;
-                waiter_unlink(r);
-                if (r->pending)
-                        MHD_destroy_response(r->pending);
-                r->pending = resp;
-                r->pending_status = status;
-                MHD_resume_connection(r->connection);
-                mhd_glue_kick(r->api->glue);
-                return 0;
-        }
-
-        ret = MHD_queue_response(r->connection, status, resp);
-        MHD_destroy_response(resp);
-        return ret == MHD_YES ? 0 : -EIO;
+        return api_request_reply_response(r, status, resp);
 }
 
 int api_request_reply_response(api_request *r, unsigned status, struct MHD_Response *resp) {
