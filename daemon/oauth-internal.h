@@ -10,13 +10,6 @@
 
 #include "oauth.h"
 
-/* RFC 3986 unreserved characters: what the form encoding keeps as is, and
- * all a tenant id may hold. */
-static inline bool is_unreserved(unsigned char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '.' || c == '_' || c == '~';
-}
-
 static inline bool is_json_space(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }

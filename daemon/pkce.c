@@ -17,11 +17,6 @@ struct pkce {
         char state[PKCE_VALUE_LEN + 1];
 };
 
-static bool char_is_unreserved(char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                c == '-' || c == '.' || c == '_' || c == '~';
-}
-
 static void random_base64url(char out[static PKCE_VALUE_LEN + 1]) {
         unsigned char raw[PKCE_RANDOM_BYTES];
 
@@ -41,7 +36,7 @@ int pkce_challenge_from_verifier(const char *verifier, char ret[static PKCE_VALU
         if (n < PKCE_VERIFIER_MIN || n > PKCE_VERIFIER_MAX)
                 return -EINVAL;
         for (size_t i = 0; i < n; i++)
-                if (!char_is_unreserved(verifier[i]))
+                if (!is_unreserved((unsigned char) verifier[i]))
                         return -EINVAL;
 
         crypto_hash_sha256(digest, (const unsigned char *) verifier, n);
@@ -111,7 +106,7 @@ static int append_param(FILE *f, const char *key, const char *value, bool *first
         for (const char *p = value; *p; p++) {
                 int r;
 
-                if (char_is_unreserved(*p))
+                if (is_unreserved((unsigned char) *p))
                         r = fputc(*p, f) == EOF ? -1 : 0;
                 else
                         r = fprintf(f, "%%%02X", (unsigned) (unsigned char) *p) < 0 ? -1 : 0;

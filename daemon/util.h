@@ -116,6 +116,13 @@ static inline int free_and_strdup(char **p, const char *v) {
         return 0;
 }
 
+/* RFC 3986 unreserved characters: what percent-encoding keeps as is, all
+ * a PKCE verifier and a tenant id may hold. */
+static inline bool is_unreserved(unsigned char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '.' || c == '_' || c == '~';
+}
+
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
