@@ -115,7 +115,7 @@ start_daemon() {
         "$TESSERAD" --config "$CONF" >>"$T/daemon.log" 2>&1 &
         DAEMON_PID=$!
         # Ready means answering: a socket file may be left by a killed daemon.
-        for _ in $(seq 1 200); do
+        for _ in $(seq 1 600); do
                 curl -s -o /dev/null --max-time 2 --unix-socket "$SOCK" http://t/v1/status && return 0
                 kill -0 "$DAEMON_PID" 2>/dev/null || { echo "tesserad exited early" >&2; return 1; }
                 sleep 0.05
@@ -161,7 +161,7 @@ start_idp() {
         env "$@" node "$IDP_DIR/idp.mjs" --ready-file "$T/idp.json" >"$T/idp.out" 2>"$T/idp.log" &
         IDP_PID=$!
         CLEANUP_PIDS+=("$IDP_PID")
-        for _ in $(seq 1 200); do
+        for _ in $(seq 1 600); do
                 [ -s "$T/idp.json" ] && break
                 kill -0 "$IDP_PID" 2>/dev/null || { cat "$T/idp.log" >&2; return 1; }
                 sleep 0.05
@@ -286,7 +286,7 @@ start_fault_idp() {
                 >"$T/fault/out" 2>"$T/fault/log" &
         FAULT_IDP_PID=$!
         CLEANUP_PIDS+=("$FAULT_IDP_PID")
-        for _ in $(seq 1 200); do
+        for _ in $(seq 1 600); do
                 [ -s "$T/fault/ready.json" ] && break
                 kill -0 "$FAULT_IDP_PID" 2>/dev/null || { cat "$T/fault/log" >&2; return 1; }
                 sleep 0.05
