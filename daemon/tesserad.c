@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "log.h"
 #include "manager.h"
+#include "secret.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/tessera/tessera.conf"
 
@@ -164,6 +165,7 @@ static int run(void) {
 out:
         m = manager_free(m);
         sd_event_unref(e);
+        secret_cache_flush();
         return r;
 }
 
