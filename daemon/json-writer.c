@@ -35,7 +35,7 @@ static int grow(json_writer *w, size_t extra) {
         cap = MAX(need, w->cap * 2);
         /* A token answer fits in the first secret buffer: each sodium
          * allocation costs guard pages and system calls. */
-        cap = MAX(cap, w->secret ? (size_t) 4096 : (size_t) 256);
+        cap = MAX(cap, w->secret ? (size_t) SECRET_BLOCK_SIZE : (size_t) 256);
 
         if (w->secret) {
                 /* sodium memory cannot be realloc()ed: copy and wipe. */
@@ -123,16 +123,46 @@ void json_writer_array_end(json_writer *w) {
         close_level(w, ']');
 }
 
+/* Bytes repeated in each lane of a 64-bit word. */
+#define LANES(b) (UINT64_C(0x0101010101010101) * (uint8_t) (b))
+
+/* True if any of the 8 bytes in x needs escaping in a JSON string: a
+ * control character, '"', '\\' or DEL (the classic "has zero byte" and
+ * "has byte less than n" bit tricks). */
+static bool word_needs_escape(uint64_t x) {
+        uint64_t high = LANES(0x80);
+        uint64_t lt_space = (x - LANES(0x20)) & ~x & high;
+        uint64_t q = x ^ LANES('"'), b = x ^ LANES('\\'), d = x ^ LANES(0x7f);
+
+        return lt_space |
+                ((q - LANES(1)) & ~q & high) |
+                ((b - LANES(1)) & ~b & high) |
+                ((d - LANES(1)) & ~d & high);
+}
+
 static void put_quoted(json_writer *w, const char *s) {
         static const char hex[] = "0123456789abcdef";
-        const char *run = s;
+        size_t len = strlen(s), run = 0, i = 0;
 
         put(w, "\"", 1);
-        for (const char *p = s; *p; p++) {
-                unsigned char c = (unsigned char) *p;
+        while (i < len) {
+                unsigned char c;
                 char esc[7];
-                size_t n = 0;
+                size_t n;
 
+                /* Tokens are long and never need escaping: skip clean words
+                 * eight bytes at a time. */
+                if (len - i >= 8) {
+                        uint64_t x;
+
+                        memcpy(&x, s + i, 8);
+                        if (!word_needs_escape(x)) {
+                                i += 8;
+                                continue;
+                        }
+                }
+
+                c = (unsigned char) s[i];
                 if (c == '"' || c == '\\') {
                         esc[0] = '\\';
                         esc[1] = (char) c;
@@ -145,14 +175,16 @@ static void put_quoted(json_writer *w, const char *s) {
                         esc[4] = hex[c >> 4];
                         esc[5] = hex[c & 0xf];
                         n = 6;
-                } else
+                } else {
+                        i++;
                         continue;
+                }
 
-                put(w, run, (size_t) (p - run));
+                put(w, s + run, i - run);
                 put(w, esc, n);
-                run = p + 1;
+                run = ++i;
         }
-        put_str(w, run);
+        put(w, s + run, len - run);
         put(w, "\"", 1);
 }
 
