@@ -32,6 +32,9 @@ static int on_defer(sd_event_source *s, void *userdata) {
         return mhd_glue_run(g);
 }
 
+/* Timeouts from this length on may fire late by up to a second. */
+#define MHD_GLUE_COARSE_MSEC 5000ULL
+
 static int mhd_glue_arm_timer(mhd_glue *g) {
         MHD_UNSIGNED_LONG_LONG timeout_ms;
         uint64_t now;
@@ -51,6 +54,14 @@ static int mhd_glue_arm_timer(mhd_glue *g) {
         }
         /* Cap so an absurd value cannot overflow the addition. */
         timeout_ms = MIN(timeout_ms, (MHD_UNSIGNED_LONG_LONG) 24 * 3600 * 1000);
+        /* Long timeouts are idle-connection deadlines (seconds to a
+         * minute): firing them up to 1 s late is harmless and lets sd-event
+         * keep its timerfd armed instead of re-arming it after every
+         * request. Short ones keep their precision. */
+        r = sd_event_source_set_time_accuracy(g->timer, timeout_ms >= MHD_GLUE_COARSE_MSEC ?
+                                              USEC_PER_SEC : 1);
+        if (r < 0)
+                return r;
         r = sd_event_source_set_time(g->timer, now + timeout_ms * USEC_PER_MSEC);
         if (r < 0)
                 return r;
