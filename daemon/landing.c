@@ -145,13 +145,15 @@ static const page pages[_LANDING_KIND_MAX] = {
                         "Accesso scaduto",
                         "L'accesso non è stato completato in tempo e la richiesta non è più valida. "
                         "Non è stato salvato nulla.",
-                        "Ripeti l'accesso dall'inizio e completalo senza lunghe pause.",
+                        "Ripeti l'accesso dall'inizio, dall'applicazione o con il comando qui sotto, e "
+                        "completalo senza lunghe pause. Se non sai come fare, chiedi all'amministratore.",
                 },
                 .text[LANG_EN] = {
                         "Login expired",
                         "The login was not completed in time and the request is no longer valid. "
                         "Nothing was stored.",
-                        "Start the login again and complete it without long pauses.",
+                        "Start the login again, from the application or with the command below, and "
+                        "complete it without long pauses. If you are not sure how, ask your administrator.",
                 },
         },
         [LANDING_BAD_STATE] = {

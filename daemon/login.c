@@ -21,6 +21,10 @@
  * so the browser can read it, then the port closes. */
 #define LOGIN_LINGER_USEC (2 * USEC_PER_SEC)
 
+/* 0: not overridden by LOGIN_TIMEOUT_ENV. */
+static unsigned login_timeout_override;
+static bool login_environment_read;
+
 typedef enum login_flow {
         LOGIN_FLOW_CODE,
         LOGIN_FLOW_DEVICE,
@@ -61,6 +65,7 @@ struct login {
         sd_event_source *poll_timer;
         sd_event_source *expiry_timer;
         sd_event_source *linger_timer;
+        bool listener_expired;          /* the listener answers "expired" until the grace ends */
         oauth_token *token;
 
         char *error_code;
@@ -88,6 +93,47 @@ static const char *const login_phase_table[_LOGIN_PHASE_MAX] = {
 };
 
 static void login_finish(login *l, bool ok, const char *code, const char *fmt, ...) _printf_(4, 5);
+
+int login_parse_timeout(const char *s, unsigned *ret) {
+        unsigned v = 0;
+        int r;
+
+        if (!s || !ret)
+                return -EINVAL;
+        r = api_parse_seconds(s, LOGIN_CODE_TIMEOUT_SEC, &v);
+        if (r < 0)
+                return r;
+        if (v == 0)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+void login_read_environment(void) {
+        const char *e;
+        unsigned v;
+
+        if (login_environment_read)
+                return;
+        login_environment_read = true;
+
+        e = getenv(LOGIN_TIMEOUT_ENV);
+        if (!e)
+                return;
+        if (login_parse_timeout(e, &v) < 0) {
+                /* The value is the environment's, not a secret, but it may
+                 * be anything: say what is wanted rather than echo it. */
+                log_warning("ignoring %s: not a number of seconds from 1 to %u", LOGIN_TIMEOUT_ENV,
+                            LOGIN_CODE_TIMEOUT_SEC);
+                return;
+        }
+        login_timeout_override = v;
+        log_notice("%s=%u: logins expire after %u s (meant for tests)", LOGIN_TIMEOUT_ENV, v, v);
+}
+
+unsigned login_timeout_sec(void) {
+        return login_timeout_override > 0 ? login_timeout_override : LOGIN_CODE_TIMEOUT_SEC;
+}
 
 bool login_is_pending(const login *l) {
         return l && l->phase != LOGIN_DONE && l->phase != LOGIN_FAILED;
@@ -215,11 +261,16 @@ static void on_start_request_abort(api_request *r) {
         }
 }
 
-static int on_linger_done(sd_event_source *s, uint64_t usec, void *userdata) {
-        login *l = userdata;
-
+static void close_listener_now(login *l) {
         l->linger_timer = sd_event_source_disable_unref(l->linger_timer);
+        if (l->listener && l->listener_expired)
+                log_debug("account %s: closing the expired login's redirect listener", l->account->conf->name);
         l->listener = redirect_listener_free(l->listener);
+        l->listener_expired = false;
+}
+
+static int on_linger_done(sd_event_source *s, uint64_t usec, void *userdata) {
+        close_listener_now(userdata);
         return 0;
 }
 
@@ -230,8 +281,9 @@ static void close_listener_soon(login *l) {
                 return;
         (void) sd_event_now(l->manager->event, CLOCK_MONOTONIC, &now);
         if (sd_event_add_time(l->manager->event, &l->linger_timer, CLOCK_MONOTONIC,
-                              now + LOGIN_LINGER_USEC, 0, on_linger_done, l) < 0)
-                l->listener = redirect_listener_free(l->listener);
+                              now + (l->listener_expired ? LOGIN_EXPIRED_GRACE_SEC * USEC_PER_SEC : LOGIN_LINGER_USEC),
+                              0, on_linger_done, l) < 0)
+                close_listener_now(l);
 }
 
 static unsigned error_http_status(const char *code) {
@@ -452,6 +504,13 @@ static void on_redirect(redirect_listener *listener, const redirect_result *res,
         login *l = userdata;
         int r;
 
+        if (res->outcome == REDIRECT_EXPIRED) {
+                /* Answered already; the login itself ended at the timeout. */
+                log_notice("account %s: the browser came back after the login had expired; "
+                           "showed the \"login expired\" page, the code was not used", l->account->conf->name);
+                return;
+        }
+
         if (!login_is_pending(l) || l->phase != LOGIN_WAITING_USER) {
                 if (res->awaiting_response)
                         respond_page(l, LANDING_ALREADY_HANDLED, NULL, NULL, NULL, NULL);
@@ -490,6 +549,7 @@ static void on_redirect(redirect_listener *listener, const redirect_result *res,
                 login_finish(l, false, "issuer_mismatch",
                              "the authorization response names another issuer (RFC 9207)");
                 return;
+        case REDIRECT_EXPIRED:          /* handled above */
         case REDIRECT_MALFORMED:
         case _REDIRECT_OUTCOME_MAX:
         case _REDIRECT_OUTCOME_INVALID:
@@ -543,7 +603,7 @@ static int reply_code_started(login *l) {
         json_writer_object_begin(&w);
         json_writer_kv_string(&w, "flow", "code");
         json_writer_kv_string(&w, "authorize_url", url);
-        json_writer_kv_int(&w, "expires_in", LOGIN_CODE_TIMEOUT_SEC);
+        json_writer_kv_int(&w, "expires_in", login_timeout_sec());
         json_writer_object_end(&w);
         k = json_writer_finish(&w, &body, &len);
         json_writer_done(&w);
@@ -626,8 +686,12 @@ static int arm_poll(login *l) {
 static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
         login *l = userdata;
 
-        if (l->listener && l->phase == LOGIN_WAITING_USER)
-                respond_page(l, LANDING_EXPIRED, NULL, NULL, NULL, NULL);
+        /* Closing the port now would leave whoever is still signing in
+         * with "connection refused": keep it for the grace period, saying
+         * "expired" (also to a callback held in the middle of its
+         * exchange, which is abandoned). */
+        if (l->listener && redirect_listener_expire(l->listener) >= 0)
+                l->listener_expired = true;
         login_finish(l, false, "expired", "the login was not completed in time; start it again");
         return 0;
 }
@@ -657,6 +721,10 @@ static void on_device_authorized(oauth_op *op, const oauth_error *error, oauth_d
         l->device = device;
         l->poll_interval_sec = device->interval;
         l->phase = LOGIN_WAITING_USER;
+        /* Only the test knob shortens it; the IdP's own lifetime stands
+         * otherwise, long or short. */
+        if (login_timeout_override > 0 && device->expires_in > login_timeout_override)
+                device->expires_in = login_timeout_override;
 
         k = arm_expiry(l, device->expires_in);
         if (k >= 0)
@@ -696,7 +764,7 @@ static void endpoints_known(login *l) {
         int r;
 
         if (l->flow == LOGIN_FLOW_CODE) {
-                r = arm_expiry(l, LOGIN_CODE_TIMEOUT_SEC);
+                r = arm_expiry(l, login_timeout_sec());
                 if (r >= 0)
                         r = reply_code_started(l);
                 if (r < 0)
@@ -769,6 +837,8 @@ int login_api_start(account *a, api_request *r) {
         login_flow flow;
         login *l;
         int k;
+
+        login_read_environment();
 
         if (parse_flow(r, &flow) < 0)
                 return api_request_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
@@ -856,9 +926,12 @@ void login_manager_shutdown(manager *m) {
         for (size_t i = 0; i < m->n_accounts; i++) {
                 login *l = m->accounts[i]->login;
 
-                if (l) {
-                        respond_page(l, LANDING_GENERIC, NULL, NULL, NULL, NULL);
-                        login_finish(l, false, "shutting_down", "tesserad is stopping");
-                }
+                if (!l)
+                        continue;
+                respond_page(l, LANDING_GENERIC, NULL, NULL, NULL, NULL);
+                login_finish(l, false, "shutting_down", "tesserad is stopping");
+                /* No one is left to sign in for. */
+                if (l->listener_expired)
+                        close_listener_now(l);
         }
 }

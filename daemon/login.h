@@ -11,8 +11,27 @@
 #include "http-api.h"
 
 #define LOGIN_CODE_TIMEOUT_SEC 600U
+/* After a code login expires its listener stays this long, answering the
+ * late browser with "login expired"; a new login for the account, a reload
+ * that drops it, or the daemon stopping ends it sooner. */
+#define LOGIN_EXPIRED_GRACE_SEC 600U
+/* Tests shorten logins with this variable: whole seconds, 1 to
+ * LOGIN_CODE_TIMEOUT_SEC; read once. */
+#define LOGIN_TIMEOUT_ENV "TESSERAD_LOGIN_TIMEOUT_SEC"
 #define LOGIN_PENDING_MAX 16U           /* across all accounts: each may hold a listener */
 #define LOGIN_WAIT_MAX_SEC 300U
+
+/* Parses a LOGIN_TIMEOUT_ENV value: decimal digits only, 1 to
+ * LOGIN_CODE_TIMEOUT_SEC. -EINVAL or -ERANGE otherwise. */
+int login_parse_timeout(const char *s, unsigned *ret);
+
+/* Reads LOGIN_TIMEOUT_ENV the first time it is called (later calls do
+ * nothing) and warns about a value it ignores. Call it at daemon start;
+ * the first login calls it too. */
+void login_read_environment(void);
+
+/* The code login's lifetime, LOGIN_CODE_TIMEOUT_SEC unless shortened. */
+unsigned login_timeout_sec(void);
 
 /* Cancels logins and answers their waiters; the loop is about to stop. */
 void login_manager_shutdown(manager *m);

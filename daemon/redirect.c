@@ -38,6 +38,7 @@ struct redirect_listener {
         void *userdata;
 
         bool accepted;                  /* the one callback has arrived */
+        bool expired;                   /* the login timed out: answer "expired", accept nothing */
         bool in_handler;
         bool dying;                     /* freed by the owner, teardown pending */
 
@@ -61,6 +62,7 @@ static const char *const outcome_table[_REDIRECT_OUTCOME_MAX] = {
         [REDIRECT_BAD_STATE] = "bad-state",
         [REDIRECT_BAD_ISSUER] = "bad-issuer",
         [REDIRECT_MALFORMED] = "malformed",
+        [REDIRECT_EXPIRED] = "expired",
 };
 
 const char *redirect_outcome_to_string(redirect_outcome o) {
@@ -245,6 +247,15 @@ static enum MHD_Result on_callback(redirect_listener *l, struct MHD_Connection *
                 return mr;
         }
 
+        if (l->expired) {
+                /* The person came back with the genuine link, too late: the
+                 * code stays where it is, unread and unspent. */
+                res.outcome = REDIRECT_EXPIRED;
+                mr = queue_page(l, c, LANDING_EXPIRED);
+                call_handler(l, &res);
+                return mr;
+        }
+
         if (res.outcome == REDIRECT_CODE) {
                 l->code = secret_strdup(p.code);
                 if (!l->code)
@@ -322,7 +333,7 @@ static enum MHD_Result on_request(
         if (!host || !streq(host, l->host) || !streq(method, MHD_HTTP_METHOD_GET) || !streq(url, "/callback"))
                 return queue_page(l, c, LANDING_NOT_FOUND);
 
-        if (l->accepted || l->dying)
+        if (l->dying || (l->accepted && !l->expired))
                 return queue_page(l, c, LANDING_ALREADY_HANDLED);
 
         return on_callback(l, c, con_cls);
@@ -519,6 +530,22 @@ int redirect_listener_respond(redirect_listener *l, const char *html, unsigned h
 
         MHD_resume_connection(TAKE_PTR(l->suspended));
         mhd_glue_kick(l->glue);
+        return 0;
+}
+
+int redirect_listener_expire(redirect_listener *l) {
+        landing_info info;
+
+        if (!l)
+                return -EINVAL;
+        if (l->expired)
+                return 0;
+        l->expired = true;
+
+        /* A callback accepted just before the timeout: its exchange is
+         * being abandoned, so that browser learns the same. */
+        info = (landing_info) { .account = l->account };
+        (void) redirect_listener_respond_page(l, LANDING_EXPIRED, &info);
         return 0;
 }
 

@@ -3,7 +3,7 @@
 
 /* The loopback redirect listener of the Authorization Code login (RFC 8252
  * §7.3): a small libmicrohttpd daemon on 127.0.0.1 and a kernel-chosen
- * port, driven by the sd-event loop, that serves GET /callback once.
+ * port, driven by the sd-event loop, that accepts one GET /callback.
  *
  * A callback whose `state` matches (constant-time compare) is "accepted":
  * the listener copies its parameters, suspends the browser's request and
@@ -19,7 +19,14 @@
  * so a stray or forged request cannot spoil the real one.
  *
  * Every other path or method gets 404. Requests whose Host is not
- * 127.0.0.1:PORT get 404 too (no answers to DNS-rebound names). */
+ * 127.0.0.1:PORT get 404 too (no answers to DNS-rebound names).
+ *
+ * When the login times out, the owner may keep the listener open a while
+ * longer after redirect_listener_expire(): a person who finishes signing in
+ * late then reads "login expired" (410) instead of "connection refused". A
+ * callback with the right state is answered that way at once and its code
+ * is dropped, never handed to the owner; a wrong state still gets the
+ * "invalid link" page. */
 
 #include <systemd/sd-event.h>
 
@@ -41,6 +48,7 @@ typedef enum redirect_outcome {
         REDIRECT_BAD_STATE,     /* state missing or wrong: never awaiting a response */
         REDIRECT_BAD_ISSUER,    /* state ok, iss= present and not the expected issuer */
         REDIRECT_MALFORMED,     /* awaiting_response tells whether the state was verified */
+        REDIRECT_EXPIRED,       /* state ok after redirect_listener_expire(): a report, never awaiting */
         _REDIRECT_OUTCOME_MAX,
         _REDIRECT_OUTCOME_INVALID = -EINVAL,
 } redirect_outcome;
@@ -99,5 +107,12 @@ int redirect_listener_respond(redirect_listener *l, const char *html, unsigned h
 
 /* landing_render(kind, info) + landing_http_status(kind) + respond. */
 int redirect_listener_respond_page(redirect_listener *l, landing_kind kind, const landing_info *info);
+
+/* The login this listener serves is over by timeout. From now on every
+ * callback with the right state is answered with the LANDING_EXPIRED page
+ * and reported as REDIRECT_EXPIRED; its code is never copied or delivered.
+ * A request still held (accepted, awaiting a response) gets the same page.
+ * Idempotent; -EINVAL for NULL. */
+int redirect_listener_expire(redirect_listener *l);
 
 const char *redirect_outcome_to_string(redirect_outcome o);

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "conf.h"
 #include "log.h"
+#include "login.h"
 #include "manager.h"
 #include "secret.h"
 
@@ -121,6 +122,7 @@ static int run(void) {
         }
 
         log_set_max_level(c->log_level);
+        login_read_environment();
         raise_fd_limit();
 
         sigemptyset(&mask);

@@ -5,10 +5,12 @@
 //
 //   node login.mjs flow --url AUTHORIZE_URL --user U --password P
 //                       [--decision approve|deny] --expect KIND
-//                       [--fact LABEL=VALUE]... --artifacts DIR --name NAME
+//                       [--fact LABEL=VALUE]... [--contains TEXT]...
+//                       --artifacts DIR --name NAME
 //       Opens the authorize URL, fills the provider's login and consent
 //       forms, follows the redirect to tesserad's loopback listener and
-//       checks the landing page found there.
+//       checks the landing page found there (--contains: text the page
+//       must show, e.g. what to do next).
 //
 //   node login.mjs pages --dir DIR --artifacts DIR
 //       Serves the pages `test-landing --write-pages DIR` wrote, with their
@@ -67,7 +69,7 @@ function check(what, ok, detail) {
 }
 
 function parseArgs(argv) {
-        const o = { mode: argv[0], facts: [], decision: 'approve' };
+        const o = { mode: argv[0], facts: [], contains: [], decision: 'approve' };
         for (let i = 1; i < argv.length; i++) {
                 const a = argv[i];
                 const v = argv[++i];
@@ -86,6 +88,7 @@ function parseArgs(argv) {
                         o.facts.push([v.slice(0, eq), v.slice(eq + 1)]);
                         break;
                 }
+                case '--contains': o.contains.push(v); break;
                 case '--artifacts': o.artifacts = v; break;
                 case '--name': o.name = v; break;
                 case '--dir': o.dir = v; break;
@@ -364,6 +367,9 @@ async function flow(browser, o) {
 
         const m = await checkView(label, o.expect, page, problems, { fitsScreen: true });
         checkFacts(label, m, o.facts);
+        const shown = m.body.replace(/\s+/g, ' ');
+        for (const t of o.contains)
+                check(`${label}: the page says "${t}"`, shown.includes(t));
 
         // The code in the address bar is spent; it must not be on the page.
         for (const p of ['code', 'state']) {

@@ -6,8 +6,9 @@
 # the test identity provider, follows the redirect to tesserad's loopback
 # listener and reads the landing page. Then the CLI's exit status and the
 # token at the API emulator. Failure paths: consent denied, a clinic the
-# account does not allow, a forged link, the token exchange failing; every
-# other landing page (the expired login among them) is rendered by
+# account does not allow, a forged link, the token exchange failing, and a
+# sign-in finished after the login expired (tesserad restarted with
+# TESSERAD_LOGIN_TIMEOUT_SEC=3); every other landing page is rendered by
 # test-landing and checked in the same browser.
 #
 # Screenshots (PNG) and the pages' HTML go to $TESSERA_BROWSER_ARTIFACTS,
@@ -170,6 +171,66 @@ curl -sS -o /dev/null -X POST -d '{"mode":"none"}' "$API_BASE/_test/fail"
 cli_wait
 check "tessera login fails (exit $CLI_RC)" test "$CLI_RC" -ne 0
 check "no session stored" test ! -e "$STATE/accounts/default.session"
+
+log "the sign-in is finished after the login expired"
+check "tesserad stops cleanly" stop_daemon
+TESSERAD_LOGIN_TIMEOUT_SEC=3 start_daemon
+check "no session for default before" test ! -e "$STATE/accounts/default.session"
+stats_before=$(curl -sS "$API_BASE/_test/stats")
+started=$SECONDS
+cli_login default
+check "tesserad says the login lifetime is shortened" \
+        grep -q "TESSERAD_LOGIN_TIMEOUT_SEC=3: logins expire after 3 s" "$T/daemon.log"
+res=$(login_result default)
+expect_eq "the login expired after about 3 s" "failed expired" "$(jq -r '.state + " " + .error' <<<"$res")"
+elapsed=$((SECONDS - started))
+check "... after about 3 s, not the default 600 ($elapsed s)" test "$elapsed" -ge 2 -a "$elapsed" -le 15
+cli_wait
+check "tessera login fails (exit $CLI_RC)" test "$CLI_RC" -ne 0 -a "$CLI_RC" -ne 124
+check "tessera login says the login expired" grep -q 'failed (expired)' "$CLI_OUT"
+check "tessera login says how to start again" grep -q 'tessera login default' "$CLI_OUT"
+check "browser: sign in late, land on the login expired page (410)" \
+        browser flow --url "$URL" --user alice --password alice-pw --decision approve \
+        --expect expired --name expired --fact "Account=default" \
+        --contains "tessera login default" --contains "chiedi all'amministratore" \
+        --contains "ask your administrator"
+check "the expired page's screenshot is written" test -s "$ARTIFACTS/expired-desktop.png"
+stats_after=$(curl -sS "$API_BASE/_test/stats")
+expect_eq "the late code was never exchanged (no code grant, no grant error)" \
+        "$(jq -c '[.code_grants, .grant_errors]' <<<"$stats_before")" \
+        "$(jq -c '[.code_grants, .grant_errors]' <<<"$stats_after")"
+check "the daemon log tells of the late browser" \
+        grep -q "came back after the login had expired" "$T/daemon.log"
+check "no session stored" test ! -e "$STATE/accounts/default.session"
+expect_eq "the account is still logged out" logged_out \
+        "$(curl -sS --unix-socket "$SOCK" http://t/v1/status | jq -r '.accounts[] | select(.name == "default") | .state')"
+
+# The listener of the expired login, still open for its grace period.
+port=$(grep -o 'redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A[0-9]*' <<<"$URL" | grep -o '[0-9]*$')
+redirect_uri=http://127.0.0.1:$port/callback
+state=$(grep -o '[?&]state=[^&]*' <<<"$URL" | cut -d= -f2)
+listener=${redirect_uri%/callback}
+status_of() { curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$1" || true; }
+check "the listener's port is in the authorize address" test -n "$port" -a -n "$state"
+expect_eq "grace: the right state again gets 410" 410 "$(status_of "$redirect_uri?code=late&state=$state")"
+expect_eq "grace: a wrong state gets 400" 400 "$(status_of "$redirect_uri?code=late&state=forgedstatevalue")"
+expect_eq "grace: another path gets 404" 404 "$(status_of "$listener/")"
+
+# A new login may start at once (no 409); it replaces the old listener.
+read -r code body <<<"$(api POST /v1/accounts/default/login '{"flow":"code"}')"
+expect_eq "a new login starts at once" 202 "$code"
+expect_eq "its expires_in is the shortened lifetime" 3 "$(jq -r .expires_in <<<"$body")"
+new_port=$(jq -r .authorize_url <<<"$body" | grep -o 'redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A[0-9]*' | grep -o '[0-9]*$')
+if [ "$new_port" != "$port" ]; then
+        expect_eq "the expired login's listener is closed" 000 "$(status_of "$redirect_uri?code=late&state=$state")"
+else
+        # The kernel handed out the same port again: the old state is no
+        # longer the one it expects.
+        expect_eq "the old state means nothing to the new listener" 400 "$(status_of "$redirect_uri?code=late&state=$state")"
+fi
+res=$(login_result default)
+expect_eq "the new login expires too" "failed expired" "$(jq -r '.state + " " + .error' <<<"$res")"
+check "tesserad stops cleanly" stop_daemon
 
 log "every landing page, rendered by test-landing (the expired login among them)"
 mkdir -p "$T/pages"

@@ -320,9 +320,14 @@ static void test_failures(void) {
         CHECK(!contains(html, "not shown"));
         free(html);
 
-        html = render(LANDING_EXPIRED, NULL);
+        html = render(LANDING_EXPIRED, &(landing_info) { .account = "default", .user_name = "not shown" });
         CHECK(contains(html, "<h1>Accesso scaduto</h1>") && contains(html, "Login expired"));
         CHECK(contains(html, "Ripeti l'accesso") && contains(html, "Start the login again"));
+        /* A late sign-in: who to turn to, and the command for whoever helps. */
+        CHECK(contains(html, "chiedi all'amministratore") && contains(html, "ask your administrator"));
+        CHECK(contains(html, "<code>tessera login default</code>"));
+        CHECK(contains(html, "Non è stato salvato nulla") && contains(html, "Nothing was stored"));
+        CHECK(!contains(html, "not shown"));
         free(html);
 
         html = render(LANDING_GENERIC, NULL);
