@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdarg.h>
 
 #include "api-routes.h"
@@ -24,12 +25,6 @@
 /* 0: not overridden by LOGIN_TIMEOUT_ENV. */
 static unsigned login_timeout_override;
 static bool login_environment_read;
-
-typedef enum login_flow {
-        LOGIN_FLOW_CODE,
-        LOGIN_FLOW_DEVICE,
-        _LOGIN_FLOW_MAX,
-} login_flow;
 
 typedef enum login_phase {
         LOGIN_DISCOVERING,      /* waiting for the IdP's endpoints */
@@ -796,39 +791,44 @@ static void on_discovered(discovery_waiter *dw, int error, const char *message, 
         endpoints_known(l);
 }
 
-static int parse_flow(const api_request *r, login_flow *ret) {
+int login_parse_flow(const char *body, size_t len, login_flow *ret) {
         struct json_tokener *tok;
         struct json_object *o, *v;
         const char *s;
+        login_flow flow = _LOGIN_FLOW_MAX;
         int k = -EINVAL;
 
-        if (!r->body || r->body_len == 0) {
+        if (!ret || (!body && len > 0))
+                return -EINVAL;
+        if (len == 0) {
                 *ret = LOGIN_FLOW_CODE;
                 return 0;
         }
+        if (len > INT_MAX)
+                return -E2BIG;
         tok = json_tokener_new_ex(4);
         if (!tok)
                 return -ENOMEM;
-        o = json_tokener_parse_ex(tok, r->body, (int) r->body_len);
-        if (o && json_tokener_get_parse_end(tok) == r->body_len && json_object_is_type(o, json_type_object)) {
-                if (!json_object_object_get_ex(o, "flow", &v)) {
-                        *ret = LOGIN_FLOW_CODE;
-                        k = 0;
-                } else if (json_object_is_type(v, json_type_string) &&
-                           (size_t) json_object_get_string_len(v) == strlen(json_object_get_string(v))) {
+        o = json_tokener_parse_ex(tok, body, (int) len);
+        if (o && json_tokener_get_parse_end(tok) == len && json_object_is_type(o, json_type_object)) {
+                if (!json_object_object_get_ex(o, "flow", &v))
+                        flow = LOGIN_FLOW_CODE;
+                else if (json_object_is_type(v, json_type_string) &&
+                         (size_t) json_object_get_string_len(v) == strlen(json_object_get_string(v))) {
                         /* The length check refuses "code\u0000x". */
                         s = json_object_get_string(v);
-                        if (streq(s, "code")) {
-                                *ret = LOGIN_FLOW_CODE;
-                                k = 0;
-                        } else if (streq(s, "device")) {
-                                *ret = LOGIN_FLOW_DEVICE;
-                                k = 0;
-                        }
+                        if (streq(s, "code"))
+                                flow = LOGIN_FLOW_CODE;
+                        else if (streq(s, "device"))
+                                flow = LOGIN_FLOW_DEVICE;
                 }
         }
         json_object_put(o);
         json_tokener_free(tok);
+        if (flow != _LOGIN_FLOW_MAX) {
+                *ret = flow;
+                k = 0;
+        }
         return k;
 }
 
@@ -840,7 +840,7 @@ int login_api_start(account *a, api_request *r) {
 
         login_read_environment();
 
-        if (parse_flow(r, &flow) < 0)
+        if (login_parse_flow(r->body, r->body_len, &flow) < 0)
                 return api_request_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
                                                "the body must be {\"flow\":\"code\"} or {\"flow\":\"device\"}");
         if (login_is_pending(a->login))

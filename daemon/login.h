@@ -21,6 +21,18 @@
 #define LOGIN_PENDING_MAX 16U           /* across all accounts: each may hold a listener */
 #define LOGIN_WAIT_MAX_SEC 300U
 
+typedef enum login_flow {
+        LOGIN_FLOW_CODE,
+        LOGIN_FLOW_DEVICE,
+        _LOGIN_FLOW_MAX,
+} login_flow;
+
+/* The body of POST .../login: empty, {} or {"flow":"code"} mean the code
+ * flow, {"flow":"device"} the device flow; anything else (other JSON,
+ * trailing bytes, nesting deeper than 4, a NUL inside the name) is
+ * -EINVAL. */
+int login_parse_flow(const char *body, size_t len, login_flow *ret);
+
 /* Parses a LOGIN_TIMEOUT_ENV value: decimal digits only, 1 to
  * LOGIN_CODE_TIMEOUT_SEC. -EINVAL or -ERANGE otherwise. */
 int login_parse_timeout(const char *s, unsigned *ret);

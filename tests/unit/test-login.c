@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The login lifetime knob for tests, TESSERAD_LOGIN_TIMEOUT_SEC: what it
  * accepts, that it is read once, and that garbage is ignored with a warning
- * that does not repeat the garbage. The expired login's listener itself is
+ * that does not repeat the garbage; and the login request's body. The
+ * expired login's listener itself is
  * tested in test-redirect and, end to end, in tests/browser. */
 #include <errno.h>
 #include <string.h>
@@ -126,8 +127,59 @@ static void test_read_once(void) {
         CHECK(login_timeout_sec() == 7);
 }
 
+static void test_flow(void) {
+        static const struct {
+                const char *body;
+                int expect;             /* a login_flow, or -1 for rejected */
+        } cases[] = {
+                { "", LOGIN_FLOW_CODE },
+                { "{}", LOGIN_FLOW_CODE },
+                { "{\"flow\":\"code\"}", LOGIN_FLOW_CODE },
+                { " { \"flow\" : \"device\" } ", LOGIN_FLOW_DEVICE },
+                { "{\"flow\":\"dev\\u0069ce\"}", LOGIN_FLOW_DEVICE },
+                { "{\"other\":[1,2],\"flow\":\"device\"}", LOGIN_FLOW_DEVICE },
+                { "{\"flow\":\"code\\u0000x\"}", -1 },
+                { "{\"flow\":\"Code\"}", -1 },
+                { "{\"flow\":\"\"}", -1 },
+                { "{\"flow\":1}", -1 },
+                { "{\"flow\":null}", -1 },
+                { "{\"flow\":[\"code\"]}", -1 },
+                { "[]", -1 },
+                { "\"code\"", -1 },
+                { "{\"flow\":\"code\"} x", -1 },
+                { "{\"flow\":\"code\"", -1 },
+                { "{\"a\":{\"b\":{\"c\":{\"d\":{}}}}}", -1 },        /* deeper than 4 */
+                { "{\"a\":{\"b\":{}}}", LOGIN_FLOW_CODE },
+                { "nul", -1 },
+        };
+
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                login_flow f = _LOGIN_FLOW_MAX;
+                int r = login_parse_flow(cases[i].body, strlen(cases[i].body), &f);
+
+                if (cases[i].expect < 0) {
+                        CHECK(r == -EINVAL);
+                        CHECK(f == _LOGIN_FLOW_MAX);    /* untouched on failure */
+                } else {
+                        CHECK(r == 0);
+                        CHECK((int) f == cases[i].expect);
+                }
+        }
+
+        /* A NUL byte inside the body, and the length is what counts. */
+        {
+                login_flow f;
+
+                CHECK(login_parse_flow("{\"flow\":\"device\"}\0junk", 22, &f) == -EINVAL);
+                CHECK(login_parse_flow("{\"flow\":\"device\"}junk", 17, &f) == 0 && f == LOGIN_FLOW_DEVICE);
+                CHECK(login_parse_flow(NULL, 0, &f) == 0 && f == LOGIN_FLOW_CODE);
+                CHECK(login_parse_flow(NULL, 3, &f) == -EINVAL);
+        }
+}
+
 int main(void) {
         log_set_max_level(LOG_INFO);
+        test_flow();
         CHECK(unsetenv(LOGIN_TIMEOUT_ENV) == 0);
 
         test_parse();
