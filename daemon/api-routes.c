@@ -181,7 +181,7 @@ static int handle_status(api_request *r) {
 /* Builds the token answer in secret memory: the only copy of the token
  * outside the session is this buffer, wiped when MHD frees it. */
 int api_reply_token(api_request *r, account *a) {
-        const session *s = a->session;
+        session *s = a->session;       /* not const: the audit hash is memoised */
         int64_t now = now_realtime();
         json_writer w;
         char *body = NULL;
@@ -204,7 +204,7 @@ int api_reply_token(api_request *r, account *a) {
                                                "cannot build the answer");
 
         a->tokens_served++;
-        audit_token_served(a->conf->name, r->peer, s->access_token);
+        audit_token_served(a->conf->name, r->peer, s->access_token, s->access_token_audit);
         return api_request_reply(r, MHD_HTTP_OK, body, len, true);
 }
 

@@ -11,11 +11,13 @@ void audit_token_hash(const char *token, char ret[static 17]) {
         sodium_bin2hex(ret, 17, h, sizeof h);
 }
 
-void audit_token_served(const char *account, const peer *p, const char *token) {
+void audit_token_served(const char *account, const peer *p, const char *token, char memo[static 17]) {
         _cleanup_(freep) char *exe = NULL, *unit = NULL;
-        char hash[17];
+        const char *hash;
 
-        audit_token_hash(token, hash);
+        if (memo[0] == '\0')
+                audit_token_hash(token, memo);
+        hash = memo;
         if (peer_describe(p, &exe, &unit) < 0) {
                 log_info("audit: token account=%s pid=%d uid=%u gid=%u token_hash=%s",
                          account, (int) p->pid, (unsigned) p->uid, (unsigned) p->gid, hash);

@@ -10,4 +10,6 @@
  * IdP's records, useless for getting the token back. */
 void audit_token_hash(const char *token, char ret[static 17]);
 
-void audit_token_served(const char *account, const peer *p, const char *token);
+/* memo: where the token's hash is kept between calls, "" at first
+ * (hashing each hand-out was a tenth of a cached token request). */
+void audit_token_served(const char *account, const peer *p, const char *token, char memo[static 17]);

@@ -26,6 +26,11 @@ typedef struct session {
         char *tenant_name;
         session_tenant *tenants;        /* every tenant userinfo listed */
         size_t n_tenants;
+
+        /* The audit hash of access_token (audit.h), "" until first needed;
+         * not stored. Sessions are replaced, never given a new access
+         * token in place, so it cannot go stale. */
+        char access_token_audit[17];
 } session;
 
 #define SESSION_STRING_MAX (64U * 1024U)
