@@ -122,13 +122,26 @@ int http_send_all(int fd, const char *buf, size_t n, int64_t deadline_ms, bool *
 int http_read_response(int fd, http_parser *p, int64_t deadline_ms,
                        bool *ret_got_bytes, bool *ret_extra) {
         char buf[16384];
+        size_t dirty = 0;
+        bool wait_first = true;
         int r = 0;
 
         *ret_got_bytes = false;
         *ret_extra = false;
 
         for (;;) {
-                ssize_t k = recv(fd, buf, sizeof(buf), 0);
+                ssize_t k;
+
+                /* The request has just been sent: the answer is almost
+                 * never there yet, so wait before the first recv() rather
+                 * than spend a system call on EAGAIN. */
+                if (wait_first) {
+                        wait_first = false;
+                        r = wait_fd(fd, POLLIN, deadline_ms);
+                        if (r < 0)
+                                break;
+                }
+                k = recv(fd, buf, sizeof(buf), 0);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -150,6 +163,8 @@ int http_read_response(int fd, http_parser *p, int64_t deadline_ms,
 
                 size_t used = 0;
                 *ret_got_bytes = true;
+                if ((size_t) k > dirty)
+                        dirty = (size_t) k;
                 r = http_parser_feed(p, buf, (size_t) k, &used);
                 if (r < 0)
                         break;
@@ -160,8 +175,8 @@ int http_read_response(int fd, http_parser *p, int64_t deadline_ms,
                 }
         }
 
-        /* The buffer may have carried a token. */
-        wipe(buf, sizeof(buf));
+        /* What was received may have carried a token. */
+        wipe(buf, dirty);
         return r;
 }
 
