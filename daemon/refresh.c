@@ -24,6 +24,9 @@ struct refresher {
         discovery_waiter *discovery;
         oauth_op *op;                   /* the one refresh in flight */
         sd_event_source *timer;         /* CLOCK_BOOTTIME: next refresh or retry */
+        sd_event_source *slow_timer;    /* CLOCK_BOOTTIME: the attempt has waited too long */
+        bool slow;                      /* the attempt in flight is past REFRESH_ANSWER_WAIT_USEC */
+        int64_t attempt_started_at;     /* unix seconds */
         refresh_waiter *waiters, *waiters_last;
         unsigned n_waiters;
         unsigned failures;              /* consecutive transient failures */
@@ -214,10 +217,59 @@ static void schedule_background(account *a) {
 
 /* ---- the refresh ---- */
 
+static void attempt_ended(refresher *rf) {
+        rf->slow_timer = sd_event_source_disable_unref(rf->slow_timer);
+        rf->slow = false;
+}
+
+/* An IdP that accepted the connection and then went silent (stopped,
+ * overloaded, a stuck proxy) would hold every caller until the HTTP
+ * timeout. The attempt goes on, since its answer may still come and
+ * carries the only valid refresh token; callers get what there is now. */
+static int on_attempt_slow(sd_event_source *s, uint64_t usec, void *userdata) {
+        account *a = userdata;
+        refresher *rf = a->refresher;
+        char since[32];
+
+        rf->slow_timer = sd_event_source_disable_unref(rf->slow_timer);
+        if (!rf->op && !rf->discovery)
+                return 0;
+        rf->slow = true;
+        if (a->state == ACCOUNT_REFRESHING) {
+                if (rf->unreachable_since == 0)
+                        rf->unreachable_since = rf->attempt_started_at;
+                a->state = ACCOUNT_DEGRADED;
+                format_utc(rf->unreachable_since, since);
+                account_set_error(a, "identity provider not answering since %s (the refresh is still waiting for it)",
+                                  since);
+                log_warning("account %s: the identity provider has not answered the refresh for %" PRIu64
+                            " s; serving what there is meanwhile", a->conf->name,
+                            REFRESH_ANSWER_WAIT_USEC / USEC_PER_SEC);
+                manager_notify_status(a->manager);
+        }
+        answer_waiters(rf);
+        return 0;
+}
+
+static void arm_slow_timer(account *a) {
+        refresher *rf = a->refresher;
+        int r;
+
+        rf->slow = false;
+        rf->attempt_started_at = now_realtime();
+        rf->slow_timer = sd_event_source_disable_unref(rf->slow_timer);
+        r = sd_event_add_time(a->manager->event, &rf->slow_timer, CLOCK_BOOTTIME,
+                              boottime_now(a) + REFRESH_ANSWER_WAIT_USEC, USEC_PER_SEC / 10, on_attempt_slow, a);
+        if (r < 0)
+                /* Callers then wait for the HTTP timeout: slow, not wrong. */
+                log_warning_errno(r, "account %s: cannot time the refresh: %m", a->conf->name);
+}
+
 static void finish_success(account *a, session *fresh) {
         refresher *rf = a->refresher;
         int r;
 
+        attempt_ended(rf);
         /* Rotation: the IdP has already invalidated the old refresh token.
          * The new one must be on disk before any caller gets the new
          * access token; until then the old access token is still served. */
@@ -257,6 +309,7 @@ static void finish_failure(account *a, const oauth_error *e) {
         refresher *rf = a->refresher;
         oauth_error_code code = oauth_error_code_from_string(e->code);
 
+        attempt_ended(rf);
         if (!oauth_error_is_transient(e) && e->error == -EACCES &&
             (code == OAUTH_ERROR_INVALID_GRANT || code == OAUTH_ERROR_INVALID_CLIENT ||
              code == OAUTH_ERROR_UNAUTHORIZED_CLIENT)) {
@@ -385,8 +438,9 @@ static int refresh_start(account *a) {
          * refresh succeeds. */
         if (a->state != ACCOUNT_LOGIN_PENDING && a->state != ACCOUNT_DEGRADED)
                 a->state = ACCOUNT_REFRESHING;
-        log_debug("account %s: refreshing tokens", a->conf->name);
+        log_debug("account %s: refreshing tokens (attempt %u)", a->conf->name, rf->failures + 1);
         rf->last_start_usec = boottime_now(a);
+        arm_slow_timer(a);
 
         r = discovery_cache_get(a->manager->discovery, a->conf, on_discovered, a, &e, &rf->discovery);
         if (r < 0) {
@@ -412,6 +466,11 @@ int refresh_wait(account *a, refresh_done_fn done, void *userdata, refresh_waite
                 return -ENOKEY;
         /* While backing off, callers must not turn into a refresh storm. */
         if (!rf->op && !rf->discovery && rf->not_before_usec > boottime_now(a))
+                return -EAGAIN;
+        /* Nor wait on an IdP already known not to answer: the retry in
+         * flight is the daemon's business, and it may hang for the whole
+         * HTTP timeout. */
+        if ((rf->op || rf->discovery) && (rf->slow || a->state == ACCOUNT_DEGRADED))
                 return -EAGAIN;
         if (rf->n_waiters >= REFRESH_WAITERS_MAX)
                 return -EBUSY;
@@ -479,6 +538,7 @@ static void cancel(account *a) {
         rf->discovery = discovery_waiter_free(rf->discovery);
         rf->op = oauth_op_free(rf->op);
         rf->timer = sd_event_source_disable_unref(rf->timer);
+        attempt_ended(rf);
         rf->failures = 0;
         rf->unreachable_since = 0;
         rf->not_before_usec = 0;

@@ -16,14 +16,20 @@
 #define REFRESH_BACKOFF_MAX_USEC (300 * USEC_PER_SEC)
 #define REFRESH_WAITERS_MAX 10000U
 #define REFRESH_INTERVAL_MIN_SEC 1      /* between two refreshes of one account */
+/* The longest a caller waits on a refresh. The attempt itself goes on until
+ * the IdP answers or the HTTP timeout ends it: once the IdP has seen a
+ * rotating refresh request, its answer holds the only valid refresh token. */
+#define REFRESH_ANSWER_WAIT_USEC (5 * USEC_PER_SEC)
 
 typedef struct refresh_waiter refresh_waiter;
 typedef void (*refresh_done_fn)(account *a, void *userdata);
 
 /* Waits for a refresh of the account's tokens: joins the one in flight or
- * starts one. done runs once it ended, however it ended (look at the
- * account). -ENOKEY: nothing to refresh with (no refresh token, needs
- * login); -EAGAIN: backing off after failures, use what there is;
+ * starts one. done runs once it ended, however it ended, or once the IdP
+ * has left it unanswered for REFRESH_ANSWER_WAIT_USEC (the account is then
+ * degraded); look at the account. -ENOKEY: nothing to refresh with (no
+ * refresh token, needs login); -EAGAIN: backing off after failures, or
+ * the IdP is not answering the attempt in flight: use what there is;
  * -EBUSY: too many waiters. done is never called from inside this call. */
 int refresh_wait(account *a, refresh_done_fn done, void *userdata, refresh_waiter **ret);
 refresh_waiter *refresh_waiter_cancel(refresh_waiter *w);

@@ -1,7 +1,20 @@
 /* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ftw.h>
+#include <netinet/in.h>
 #include <sodium.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "curl-glue.h"
+#include "discovery.h"
+#include "manager.h"
 #include "refresh.h"
+#include "secret.h"
+#include "store.h"
 #include "tests.h"
 
 static void test_plan(void) {
@@ -56,10 +69,230 @@ static void test_wanted(void) {
         CHECK(!refresh_wanted(1000, 1000, 4600, UINT32_MAX));
 }
 
+/* ---- an IdP that takes the refresh request and does not answer ----
+ *
+ * A listening socket that nobody accepts on: the kernel completes the
+ * handshake and buffers the request, as for a provider stopped with
+ * SIGSTOP. The test plays the provider coming back by accepting and
+ * answering the very request the daemon sent. */
+
+static uint64_t mono_usec(void) {
+        struct timespec ts;
+
+        CHECK(clock_gettime(CLOCK_MONOTONIC, &ts) == 0);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static bool run_until(sd_event *e, const bool *flag, uint64_t max_usec) {
+        uint64_t end = mono_usec() + max_usec;
+
+        while (!*flag && mono_usec() < end)
+                CHECK(sd_event_run(e, 50 * USEC_PER_MSEC) >= 0);
+        return *flag;
+}
+
+static void run_for(sd_event *e, uint64_t usec) {
+        bool never = false;
+
+        (void) run_until(e, &never, usec);
+}
+
+static int stalled_listener(unsigned *ret_port) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t l = sizeof sa;
+        int fd;
+
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        CHECK(fd >= 0);
+        CHECK(bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+        CHECK(listen(fd, 16) == 0);
+        CHECK(getsockname(fd, (struct sockaddr *) &sa, &l) == 0);
+        *ret_port = ntohs(sa.sin_port);
+        return fd;
+}
+
+/* Accepts the request waiting in the backlog, checks it is the refresh
+ * with expected_rt, answers it with a rotated pair. Returns the
+ * connection (closed by the caller once the daemon read the answer). */
+static int answer_refresh(int listen_fd, const char *expected_rt, const char *new_at, const char *new_rt) {
+        struct timeval tv = { .tv_sec = 5 };
+        char req[8192], body[512], resp[1024], expect[256];
+        size_t n = 0;
+        int fd;
+
+        fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        CHECK(fd >= 0);
+        CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+        snprintf(expect, sizeof expect, "grant_type=refresh_token&refresh_token=%s", expected_rt);
+        /* The whole request was sent long ago: read until the body is in. */
+        while (n < sizeof req - 1) {
+                ssize_t k = read(fd, req + n, sizeof req - 1 - n);
+
+                CHECK(k > 0);
+                n += (size_t) k;
+                req[n] = '\0';
+                if (strstr(req, "\r\n\r\n") && strstr(req, expect))
+                        break;
+        }
+        CHECK(strncmp(req, "POST /token ", 12) == 0);
+        CHECK(strstr(req, expect));
+        snprintf(body, sizeof body,
+                 "{\"access_token\":\"%s\",\"refresh_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":3600}",
+                 new_at, new_rt);
+        snprintf(resp, sizeof resp,
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
+                 "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+        CHECK(write(fd, resp, strlen(resp)) == (ssize_t) strlen(resp));
+        sodium_memzero(req, sizeof req);
+        return fd;
+}
+
+typedef struct waited {
+        bool done;
+        uint64_t at;            /* CLOCK_MONOTONIC */
+} waited;
+
+static void on_waited(account *a, void *userdata) {
+        waited *w = userdata;
+
+        w->done = true;
+        w->at = mono_usec();
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) remove(path);
+        return 0;
+}
+
+static void test_stalled_idp(void) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        char dir[] = "/tmp/test-refresh.XXXXXX", issuer[64], token_url[64], other_url[64];
+        curl_glue *glue = NULL;
+        discovery_cache *dc = NULL;
+        store *st = NULL;
+        manager m = {};
+        account *a = NULL;
+        refresh_waiter *w = NULL;
+        waited w1 = {}, w2 = {};
+        unsigned port;
+        uint64_t t0;
+        int lfd, cfd;
+
+        unsetenv("NOTIFY_SOCKET");
+        unsetenv("http_proxy");
+        unsetenv("HTTP_PROXY");
+        unsetenv("all_proxy");
+        unsetenv("ALL_PROXY");
+        lfd = stalled_listener(&port);
+        snprintf(issuer, sizeof issuer, "http://127.0.0.1:%u", port);
+        snprintf(token_url, sizeof token_url, "http://127.0.0.1:%u/token", port);
+        snprintf(other_url, sizeof other_url, "http://127.0.0.1:%u/other", port);
+
+        CHECK(mkdtemp(dir));
+        CHECK(sd_event_new(&event) >= 0);
+        CHECK(curl_glue_new(event, &glue) >= 0);
+        CHECK(discovery_cache_new(glue, &dc) >= 0);
+        CHECK(store_open(dir, &st) >= 0);
+
+        /* Every endpoint configured: no discovery, straight to /token. */
+        conf_account c = {
+                .name = (char *) "stall",
+                .issuer = issuer,
+                .client_id = (char *) "client",
+                .client_secret = (char *) "secret",
+                .client_auth = CLIENT_AUTH_BASIC,
+                .scope = (char *) "openid offline_access",
+                .refresh_margin = 60,
+                .authorization_endpoint = other_url,
+                .token_endpoint = token_url,
+                .device_authorization_endpoint = other_url,
+                .revocation_endpoint = other_url,
+        };
+        m = (manager) { .event = event, .store = st, .curl = glue, .discovery = dc, .accounts = &a, .n_accounts = 1 };
+        CHECK(account_new(&m, &c, &a) >= 0);
+        a->session = session_new();
+        CHECK(a->session);
+        a->session->access_token = secret_strdup("AT-old");
+        a->session->refresh_token = secret_strdup("RT-old");
+        a->session->refreshed_at = now_realtime() - 3000;
+        a->session->expires_at = now_realtime() + 30;   /* still valid, less than wanted */
+        a->state = ACCOUNT_VALID;
+
+        /* A caller joins the refresh; the IdP takes the request and stays
+         * silent. The caller is answered after REFRESH_ANSWER_WAIT_USEC,
+         * not after the HTTP timeout, and the attempt goes on. */
+        t0 = mono_usec();
+        CHECK(refresh_wait(a, on_waited, &w1, &w) == 0);
+        CHECK(!w1.done);
+        CHECK(a->state == ACCOUNT_REFRESHING);
+        CHECK(run_until(event, &w1.done, REFRESH_ANSWER_WAIT_USEC + 3 * USEC_PER_SEC));
+        fprintf(stderr, "caller answered after %.2f s of a silent IdP\n", (double) (w1.at - t0) / 1e6);
+        CHECK(w1.at - t0 >= REFRESH_ANSWER_WAIT_USEC - 200 * USEC_PER_MSEC);
+        CHECK(a->state == ACCOUNT_DEGRADED);
+        CHECK(a->last_error && strstr(a->last_error, "not answering since 20"));
+        CHECK(curl_glue_n_transfers(glue) == 1);
+        CHECK(secret_streq(a->session->access_token, "AT-old"));
+
+        /* Known not to answer: the next caller does not wait at all. */
+        CHECK(refresh_wait(a, on_waited, &w2, &w) == -EAGAIN);
+        run_for(event, 300 * USEC_PER_MSEC);
+        CHECK(!w2.done);
+        CHECK(curl_glue_n_transfers(glue) == 1);
+
+        /* The IdP comes back and answers the request it took: that answer
+         * holds the only valid refresh token now, and it is used. */
+        cfd = answer_refresh(lfd, "RT-old", "AT-new", "RT-new");
+        for (uint64_t end = mono_usec() + 5 * USEC_PER_SEC; a->state != ACCOUNT_VALID && mono_usec() < end;)
+                CHECK(sd_event_run(event, 50 * USEC_PER_MSEC) >= 0);
+        CHECK(a->state == ACCOUNT_VALID);
+        CHECK(secret_streq(a->session->access_token, "AT-new"));
+        CHECK(secret_streq(a->session->refresh_token, "RT-new"));
+        CHECK(!a->last_error);
+        CHECK(curl_glue_n_transfers(glue) == 0);
+        CHECK(a->next_refresh_at > now_realtime());
+        close(cfd);
+
+        /* An IdP that answers in time: the caller gets the answer, well
+         * before the answer wait, and nothing is marked degraded. */
+        a->session->expires_at = now_realtime() + 30;
+        w1 = (waited) {};
+        run_for(event, 1100 * USEC_PER_MSEC);          /* REFRESH_INTERVAL_MIN_SEC */
+        t0 = mono_usec();
+        CHECK(refresh_wait(a, on_waited, &w1, &w) == 0);
+        run_for(event, 300 * USEC_PER_MSEC);
+        CHECK(!w1.done);
+        cfd = answer_refresh(lfd, "RT-new", "AT-3", "RT-3");
+        CHECK(run_until(event, &w1.done, 5 * USEC_PER_SEC));
+        CHECK(w1.at - t0 < REFRESH_ANSWER_WAIT_USEC);
+        CHECK(a->state == ACCOUNT_VALID);
+        CHECK(secret_streq(a->session->access_token, "AT-3"));
+        close(cfd);
+
+        /* Leaving while an attempt hangs: cancelled, nothing left behind. */
+        a->session->expires_at = now_realtime() + 30;
+        run_for(event, 1100 * USEC_PER_MSEC);
+        w1 = (waited) {};
+        CHECK(refresh_wait(a, on_waited, &w1, &w) == 0);
+        run_for(event, 300 * USEC_PER_MSEC);
+        CHECK(curl_glue_n_transfers(glue) == 1);
+        refresh_account_gone(a);
+        CHECK(w1.done);
+        CHECK(curl_glue_n_transfers(glue) == 0);
+        run_for(event, 200 * USEC_PER_MSEC);
+
+        account_free(a);
+        curl_glue_free(glue);
+        discovery_cache_free(dc);
+        store_free(st);
+        close(lfd);
+        (void) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void) {
         CHECK(sodium_init() >= 0);
         test_plan();
         test_backoff();
         test_wanted();
+        test_stalled_idp();
         return 0;
 }
