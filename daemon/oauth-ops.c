@@ -110,7 +110,7 @@ static int op_start(oauth_op *op, curl_glue *g, const http_request *req) {
 
 /* POSTs form to endpoint with the account's client authentication. */
 static int op_start_post(oauth_op *op, curl_glue *g, const conf_account *a,
-                         const char *endpoint, oauth_form *form) {
+                         const char *endpoint, oauth_form *form, uint64_t timeout_usec) {
         _cleanup_(secret_freep) char *basic = NULL;
         http_request req;
         int r;
@@ -123,12 +123,13 @@ static int op_start_post(oauth_op *op, curl_glue *g, const conf_account *a,
                 .url = endpoint,
                 .form_body = form->data,
                 .basic_credentials = basic,
+                .timeout_usec = timeout_usec,
         };
         return op_start(op, g, &req);
 }
 
 static int token_request(curl_glue *g, const conf_account *a, const oidc_endpoints *e,
-                         oauth_form *form, const char *default_scope,
+                         oauth_form *form, const char *default_scope, uint64_t timeout_usec,
                          oauth_token_callback_t callback, void *userdata, oauth_op **ret) {
         _cleanup_(oauth_op_freep) oauth_op *op = NULL;
         int r;
@@ -144,7 +145,7 @@ static int token_request(curl_glue *g, const conf_account *a, const oidc_endpoin
                 if (!op->default_scope)
                         return -ENOMEM;
         }
-        r = op_start_post(op, g, a, e->token_endpoint, form);
+        r = op_start_post(op, g, a, e->token_endpoint, form, timeout_usec);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(op);
@@ -166,7 +167,7 @@ int oauth_exchange_code(curl_glue *g, const conf_account *a, const oidc_endpoint
             (r = oauth_form_add(&form, "redirect_uri", redirect_uri)) < 0 ||
             (r = oauth_form_add(&form, "code_verifier", code_verifier)) < 0)
                 return r;
-        return token_request(g, a, e, &form, a->scope, callback, userdata, ret);
+        return token_request(g, a, e, &form, a->scope, 0, callback, userdata, ret);
 }
 
 int oauth_refresh(curl_glue *g, const conf_account *a, const oidc_endpoints *e,
@@ -183,7 +184,8 @@ int oauth_refresh(curl_glue *g, const conf_account *a, const oidc_endpoints *e,
         if ((r = oauth_form_add(&form, "grant_type", "refresh_token")) < 0 ||
             (r = oauth_form_add(&form, "refresh_token", refresh_token)) < 0)
                 return r;
-        return token_request(g, a, e, &form, granted_scope ?: a->scope, callback, userdata, ret);
+        return token_request(g, a, e, &form, granted_scope ?: a->scope, OAUTH_REFRESH_TIMEOUT_USEC,
+                             callback, userdata, ret);
 }
 
 int oauth_device_poll(curl_glue *g, const conf_account *a, const oidc_endpoints *e,
@@ -199,7 +201,7 @@ int oauth_device_poll(curl_glue *g, const conf_account *a, const oidc_endpoints 
                                 "urn:ietf:params:oauth:grant-type:device_code")) < 0 ||
             (r = oauth_form_add(&form, "device_code", device_code)) < 0)
                 return r;
-        return token_request(g, a, e, &form, a->scope, callback, userdata, ret);
+        return token_request(g, a, e, &form, a->scope, 0, callback, userdata, ret);
 }
 
 int oauth_device_authorize(curl_glue *g, const conf_account *a, const oidc_endpoints *e,
@@ -230,7 +232,7 @@ int oauth_device_authorize(curl_glue *g, const conf_account *a, const oidc_endpo
         if (r < 0)
                 return r;
         op->callback.device = callback;
-        r = op_start_post(op, g, a, e->device_authorization_endpoint, &form);
+        r = op_start_post(op, g, a, e->device_authorization_endpoint, &form, 0);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(op);
@@ -262,7 +264,7 @@ int oauth_revoke(curl_glue *g, const conf_account *a, const oidc_endpoints *e,
         if (r < 0)
                 return r;
         op->callback.done = callback;
-        r = op_start_post(op, g, a, e->revocation_endpoint, &form);
+        r = op_start_post(op, g, a, e->revocation_endpoint, &form, 0);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(op);

@@ -207,6 +207,13 @@ int oauth_exchange_code(curl_glue *g, const conf_account *a, const oidc_endpoint
                         const char *code, const char *redirect_uri, const char *code_verifier,
                         oauth_token_callback_t callback, void *userdata, oauth_op **ret);
 
+/* How long a refresh request is waited on once sent (the connect timeout
+ * stays 10 s). With rotation, an IdP that took the request has consumed
+ * the old refresh token: a late answer carries the only valid one, and a
+ * request abandoned earlier is still worked through when the IdP resumes,
+ * so that the next attempt replays a consumed token and loses the grant. */
+#define OAUTH_REFRESH_TIMEOUT_USEC (300 * USEC_PER_SEC)
+
 /* Refresh (RFC 6749 §6). granted_scope: the scope currently held, used
  * when the response omits scope (NULL: the account's configured scope). */
 int oauth_refresh(curl_glue *g, const conf_account *a, const oidc_endpoints *e,
