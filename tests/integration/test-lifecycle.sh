@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The token lifecycle against the real provider with short-lived tokens:
 # background refresh, one refresh for many callers, durable rotation across
-# kill -9, invalid_grant, back-off while the IdP fails, recovery.
+# kill -9, invalid_grant, back-off while the IdP fails, recovery, and a
+# logout that revokes the refresh token at the provider.
 . "$(dirname "$0")/lib.sh"
 require_test_users
 
@@ -142,5 +143,65 @@ expect_eq "503 idp_unavailable" "503 idp_unavailable" "$code $(jq -r .error <<<"
 check "message says since when" bash -c "jq -r .message <<<'$body' | grep -q 'since 20'"
 expect_eq "CLI: exit 6" 6 "$(rc_of "$TESSERA" --socket "$SOCK" token default)"
 check "daemon still running" kill -0 "$DAEMON_PID"
+
+log "logout revokes the refresh token at the provider, not only the access token"
+# The daemon never hands out its refresh token, so the test obtains tokens
+# itself (its own code flows with PKCE, as client tessera-basic) and seeds
+# them as the account's session. This provider revokes a whole grant with
+# any of its tokens, so the seeded access and refresh tokens come from two
+# different grants: each is then inactive only if the daemon revoked that
+# very token. Tokens stay in $T (0600) and in variables and reach curl on
+# stdin or from files: never an argument, never printed.
+stop_daemon
+start_idp
+write_idp_config
+seed_scope="openid offline_access giponext.patients giponext.agenda"
+redirect_uri=http://127.0.0.1:9/callback
+(umask 077 && printf 'user = "tessera-basic:%s"\n' "$(cat "$T/etc/basic.secret")" >"$T/basic.curlrc")
+
+# mint N: a code flow of the test's own; the token response in $T/minted-N.json.
+mint() {
+        local verifier challenge
+        verifier=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+        challenge=$(printf '%s' "$verifier" | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=')
+        UA_CAPTURE_REDIRECT="$T/minted.redirect" "$IDP_DIR/ua-code-login.sh" \
+                "$ISSUER/auth?response_type=code&client_id=tessera-basic&redirect_uri=$(jq -rn --arg u "$redirect_uri" '$u|@uri')&scope=$(jq -rn --arg s "$seed_scope" '$s|@uri')&state=lifecycle&code_challenge=$challenge&code_challenge_method=S256" \
+                alice alice-pw approve >/dev/null
+        (
+                umask 077
+                sed -n 's/.*[?&]code=\([^&]*\).*/\1/p' "$T/minted.redirect" | tr -d '\n' >"$T/minted.code"
+                printf '%s' "$verifier" >"$T/minted.verifier"
+                curl -sS --max-time 10 -K "$T/basic.curlrc" -o "$T/minted-$1.json" \
+                        -d grant_type=authorization_code --data-urlencode "code@$T/minted.code" \
+                        --data-urlencode "redirect_uri=$redirect_uri" \
+                        --data-urlencode "code_verifier@$T/minted.verifier" "$ISSUER/token"
+        )
+        rm -f "$T/minted.redirect" "$T/minted.code" "$T/minted.verifier"
+}
+mint 1
+mint 2
+minted_rt=$(jq -r '.refresh_token // empty' "$T/minted-1.json")
+minted_at=$(jq -r '.access_token // empty' "$T/minted-2.json")
+other_at=$(jq -r '.access_token // empty' "$T/minted-1.json")
+minted_all() { [ -n "$minted_rt" ] && [ -n "$minted_at" ] && [ -n "$other_at" ]; }
+check "the test obtained tokens of two grants of its own" minted_all
+{ jq -r .access_token "$T/minted-2.json"; jq -r .refresh_token "$T/minted-1.json"; } |
+        "$SEED_SESSION" "$STATE" default "$ISSUER" "$(jq -r .expires_in "$T/minted-2.json")" \
+                "Alice Rossi" t-100 "Clinica Rossi" "$seed_scope"
+start_daemon
+served=$(token_json | jq -r '.access_token // empty')
+check "the daemon serves the seeded session" test "$served" = "$minted_at"
+expect_eq "before logout: the refresh token is active at the provider" true "$(introspect_active "$minted_rt")"
+expect_eq "before logout: the access token is active" true "$(introspect_active "$minted_at")"
+read -r code body <<<"$(api POST /v1/accounts/default/logout '{}')"
+expect_eq "logout: 200, revoked at the provider" "200 true" "$code $(jq -r .revoked <<<"$body")"
+expect_eq "after logout: the refresh token is inactive at the provider" false "$(introspect_active "$minted_rt")"
+expect_eq "after logout: the access token is inactive" false "$(introspect_active "$minted_at")"
+expect_eq "after logout: the refresh token's grant is revoked (its access token too)" false "$(introspect_active "$other_at")"
+(umask 077 && { printf 'grant_type=refresh_token&refresh_token='; jq -rj '.refresh_token|@uri' "$T/minted-1.json"; } >"$T/refresh.form")
+expect_eq "after logout: the refresh token cannot be used (invalid_grant)" invalid_grant \
+        "$(curl -sS --max-time 10 -K "$T/basic.curlrc" --data-binary "@$T/refresh.form" "$ISSUER/token" | jq -r .error)"
+expect_eq "after logout: state logged_out" logged_out "$(acct state)"
+rm -f "$T"/minted-*.json "$T/refresh.form" "$T/basic.curlrc"
 
 finish
