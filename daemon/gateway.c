@@ -314,6 +314,19 @@ static void call_fail_no_token(gw_call *c) {
         call_stop(c);
 }
 
+/* The API refused the token and no newer one is at hand. While the IdP is
+ * not answering that is an outage to wait out (503), not a reason to log
+ * in again (401). */
+static void call_fail_token_refused(gw_call *c) {
+        if (c->gw->account->state == ACCOUNT_DEGRADED)
+                call_fail(c, MHD_HTTP_SERVICE_UNAVAILABLE, "idp_unavailable",
+                          "the GipoNext API refused the token and the identity provider cannot renew it now; "
+                          "try again later");
+        else
+                call_fail(c, MHD_HTTP_UNAUTHORIZED, "login_required",
+                          "the GipoNext API refused the token and no newer one could be obtained");
+}
+
 /* ---- the 429 pause ---- */
 
 static int on_pause_end(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -473,8 +486,7 @@ static void on_token_after_401(account *a, void *userdata) {
             !secret_streq(c->token_used, a->session->access_token))
                 send_upstream(c);
         else
-                call_fail(c, MHD_HTTP_UNAUTHORIZED, "login_required",
-                          "the GipoNext API refused the token and no newer one could be obtained");
+                call_fail_token_refused(c);
 }
 
 static ssize_t read_body(void *cls, uint64_t pos, char *buf, size_t max) {
@@ -580,8 +592,7 @@ static void on_headers(gw_call *c) {
                 c->phase = CALL_TOKEN;
                 k = refresh_wait(a, on_token_after_401, c, &c->refresh);
                 if (k < 0)
-                        call_fail(c, MHD_HTTP_UNAUTHORIZED, "login_required",
-                                  "the GipoNext API refused the token and it cannot be renewed now");
+                        call_fail_token_refused(c);
                 return;
         }
 

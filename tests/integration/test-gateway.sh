@@ -60,6 +60,18 @@ c0=$(route_count ping)
 expect_eq "the call succeeds after a refresh" 200 "$(gw -o /dev/null -w '%{http_code}' http://t/v1/accounts/default/tenant/ping)"
 expect_eq "exactly one refresh" $((n0 + 1)) "$(stat_of refresh_grants)"
 expect_eq "exactly one retry" $((c0 + 2)) "$(route_count ping)"
+# The same while the provider fails every refresh: an outage (503), not a
+# reason to log in again.
+tok=$(gw http://t/v1/accounts/default/token | jq -r .access_token)
+curl -s -H 'Content-Type: application/json' -d "{\"token\":\"$tok\"}" "$API_BASE/_test/revoke_access_token" >/dev/null
+curl -s -H 'Content-Type: application/json' -d '{"mode":"token_5xx","count":1000}' "$API_BASE/_test/fail" >/dev/null
+read -r code body <<<"$(api GET /v1/accounts/default/tenant/ping)"
+expect_eq "401 while the provider fails: 503 idp_unavailable" "503 idp_unavailable" "$code $(jq -r .error <<<"$body")"
+expect_eq "... and the account is degraded" degraded \
+        "$(api GET /v1/status | cut -d' ' -f2- | jq -r '.accounts[]|select(.name=="default").state')"
+curl -s -H 'Content-Type: application/json' -d '{"mode":"none"}' "$API_BASE/_test/fail" >/dev/null
+ping_ok() { [ "$(gw -o /dev/null -w '%{http_code}' http://t/v1/accounts/default/tenant/ping)" = 200 ]; }
+check "once the provider answers again, calls succeed" wait_until 20 ping_ok
 sub=alice
 curl -s -X POST -H 'Content-Type: application/json' -d "{\"sub\":\"$sub\"}" "$API_BASE/_test/revoke_user" >/dev/null
 read -r code body <<<"$(api GET /v1/accounts/default/tenant/ping)"
