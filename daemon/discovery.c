@@ -552,12 +552,9 @@ int discovery_cache_get(discovery_cache *c, const conf_account *a,
         return 0;
 }
 
-void discovery_cache_invalidate(discovery_cache *c, const char *issuer) {
-        discovery_entry *en;
-
-        if (!c || !issuer)
+void discovery_cache_invalidate_all(discovery_cache *c) {
+        if (!c)
                 return;
-        en = cache_find(c, issuer);
-        if (en)
+        for (discovery_entry *en = c->entries; en; en = en->next)
                 en->result = oidc_endpoints_free(en->result);
 }

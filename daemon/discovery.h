@@ -89,6 +89,7 @@ int discovery_cache_get(discovery_cache *c, const conf_account *a,
 discovery_waiter *discovery_waiter_free(discovery_waiter *w);
 DEFINE_TRIVIAL_CLEANUP_FUNC(discovery_waiter *, discovery_waiter_free);
 
-/* Forgets the cached document of issuer (e.g. after an endpoint stopped
- * working); a fetch in flight is left alone. */
-void discovery_cache_invalidate(discovery_cache *c, const char *issuer);
+/* Forgets every cached document, so each is fetched again when next
+ * needed (SIGHUP: an admin who reloads expects changes at the IdP to be
+ * seen). Fetches in flight are left alone. */
+void discovery_cache_invalidate_all(discovery_cache *c);

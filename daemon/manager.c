@@ -214,6 +214,7 @@ int manager_reload(manager *m) {
         conf_free(old);
         log_set_max_level(m->conf->log_level);
 
+        discovery_cache_invalidate_all(m->discovery);
         log_info("reload: configuration reloaded, %zu account(s)", m->n_accounts);
         (void) sd_notify(false, "READY=1");
         manager_notify_status(m);

@@ -184,9 +184,18 @@ msg=$(jq -r .message <<<"$res")
 expect_eq "userinfo over untrusted TLS: login failed: userinfo_failed" "failed userinfo_failed" "$(jq -r '.state + " " + .error' <<<"$res")"
 check "userinfo over untrusted TLS: the message says TLS ($msg)" matches "$msg" tls
 expect_eq "userinfo over untrusted TLS: the previous token is still served" "$T0" "$(token_of f)"
+# That login left f's discovery document cached; a reload forgets it, so
+# the next login fetches it again.
+d0=$(fault_stat f discovery_requests)
+r0=$(grep -c 'configuration reloaded' "$T/daemon.log" || true)
 write_fault_config
 kill -HUP "$DAEMON_PID"
-sleep 0.5
+check "reload logged" wait_until 5 \
+        bash -c "[ \$(grep -c 'configuration reloaded' '$T/daemon.log') -gt $r0 ]"
+check "a good login after the reload" test "$(fault_login f)" = 200
+login_wait f 20 >/dev/null
+expect_eq "the reload made the daemon fetch the discovery document again" \
+        $((d0 + 1)) "$(fault_stat f discovery_requests)"
 
 log "TLS: an https issuer with an untrusted certificate"
 cases=$((cases + 2))
