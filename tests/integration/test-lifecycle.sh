@@ -93,12 +93,22 @@ log "the IdP fails: degraded, back-off, recovery"
 sleep 2         # so that min_valid=29 needs a refresh
 n0=$(stat_of token_requests)
 fail_next '{"mode":"token_5xx","count":3}'
+t0=$(date +%s%N)
 out=$(token_json 29)
 check "the unexpired token is still served" test "$(jq -r .access_token <<<"$out")" != null
 expect_eq "state degraded" degraded "$(acct state)"
 check "status says since when" bash -c "acct() { :; }; curl -s --unix-socket '$SOCK' http://t/v1/status | jq -r '.accounts[0].last_error' | grep -q 'unreachable since 20'"
 for i in $(seq 1 20); do token_json 29 >/dev/null; done
-check "callers during back-off cause no refresh storm ($(( $(stat_of token_requests) - n0 )) requests)" test $(( $(stat_of token_requests) - n0 )) -le 2
+# The daemon retries on its own after 1, 2, 4 s... less up to half for
+# jitter: retries 2, 3, 4 come 0.5, 1.5, 3.5 s after the first at the
+# earliest. Over the time the 20 callers took (longer on a loaded machine)
+# that is all the back-off allows; the callers add none.
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+allowed=1
+for w in 500 1500 3500; do [ "$ms" -ge "$w" ] && allowed=$((allowed + 1)); done
+n=$(( $(stat_of token_requests) - n0 ))
+check "callers during back-off cause no refresh storm ($n requests in $ms ms, back-off allows $allowed)" \
+        test "$n" -le "$allowed"
 for _ in $(seq 1 40); do [ "$(acct state)" = valid ] && break; sleep 0.5; done
 expect_eq "recovers without admin action" valid "$(acct state)"
 expect_eq "after 3 failures and 1 success" $((n0 + 4)) "$(stat_of token_requests)"
