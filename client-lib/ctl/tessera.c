@@ -648,6 +648,12 @@ static int login_failed(ctx *x, const char *account, const jr_node *state) {
                         "log in with a user of a tenant the account allows\n", account, msg);
                 return EXIT_FORBIDDEN;
         }
+        if (err && strcmp(err, "expired") == 0) {
+                fprintf(stderr, "tessera: the login to account \"%s\" expired before the sign-in was finished; "
+                        "start it again and finish signing in without long pauses: tessera login %s%s\n",
+                        account, account, x->device ? " --device" : "");
+                return EXIT_FAIL;
+        }
         if (err && strstr(err, "idp_unavailable")) {
                 fprintf(stderr, "tessera: login to account \"%s\" failed: the identity provider cannot be reached; "
                         "check the network and run: tessera login %s\n", account, account);

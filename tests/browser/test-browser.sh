@@ -187,7 +187,8 @@ elapsed=$((SECONDS - started))
 check "... after about 3 s, not the default 600 ($elapsed s)" test "$elapsed" -ge 2 -a "$elapsed" -le 15
 cli_wait
 check "tessera login fails (exit $CLI_RC)" test "$CLI_RC" -ne 0 -a "$CLI_RC" -ne 124
-check "tessera login says the login expired" grep -q 'failed (expired)' "$CLI_OUT"
+check "tessera login says the login expired and what to do" \
+        grep -q 'expired before the sign-in was finished; start it again .*tessera login default$' "$CLI_OUT"
 check "tessera login says how to start again" grep -q 'tessera login default' "$CLI_OUT"
 check "browser: sign in late, land on the login expired page (410)" \
         browser flow --url "$URL" --user alice --password alice-pw --decision approve \
