@@ -81,6 +81,8 @@ expect_eq "a one-line reason at the end" \
         "demo: FAILED at step 4/9 (Starting tesserad with a demo configuration): tesserad exited at start" \
         "$(tail -n 1 "$T/fail.err")"
 check "tesserad's log is shown" grep -q 'simulated start failure' "$T/fail.err"
+grep -q 'simulated start failure' "$T/fail.err" ||
+        { sed 's/^/# out: /' "$T/fail.out"; sed 's/^/# err: /' "$T/fail.err"; }
 check "no later step ran" bash -c "! grep -q '^==> 5/9' '$T/fail.out'"
 check_gone "$T/fail.out" "after a failure"
 
