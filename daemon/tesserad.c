@@ -133,7 +133,9 @@ static int run(void) {
                 return log_error_errno(errno, "cannot block signals: %m");
         (void) signal(SIGPIPE, SIG_IGN);
 
-        r = sd_event_default(&e);
+        /* Not sd_event_default(): a default loop checks on every iteration,
+         * with a gettid() system call, that it runs on its own thread. */
+        r = sd_event_new(&e);
         if (r < 0)
                 return log_error_errno(r, "cannot create the event loop: %m");
 
