@@ -23,5 +23,6 @@ void format_relative(int64_t when, int64_t now, char *dst, size_t n);
 
 /* Draws text as a QR code with Unicode half blocks, black on white whatever
  * the terminal's colours. Returns 0, or -EOPNOTSUPP when built without
- * libqrencode, or -EINVAL if the text cannot be encoded. */
+ * libqrencode or when libqrencode cannot be opened, or -EINVAL if the text
+ * cannot be encoded. */
 int print_qr(FILE *f, const char *text);

@@ -9,6 +9,7 @@
 import http.server
 import json
 import os
+import pty
 import socketserver
 import subprocess
 import sys
@@ -354,6 +355,43 @@ p = run(["login", "default", "--device"], expect_rc=0)
 check(("POST", "/v1/accounts/default/login", '{"flow":"device"}') in requests, "login device request")
 check("https://idp.example/device" in p.stdout and "ABCD-EFGH" in p.stdout, "device instructions")
 check("\u2580" not in p.stdout, "no QR code when stdout is not a terminal")
+
+
+def run_on_terminal(args):
+    """Runs tessera with standard output on a pseudo-terminal; returns
+    (exit status, what it wrote there)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "TESSERA_SOCKET")}
+    env["TESSERA_SOCKET"] = SOCK
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([TESSERA] + args, stdout=slave, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:     # EIO: the terminal's last writer has gone
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return proc.wait(timeout=60), out.decode(errors="replace")
+
+
+# On a terminal the device login also draws the complete URI as a QR code;
+# libqrencode is opened only then (not linked), so this is its only test.
+rc, out = run_on_terminal(["login", "default", "--device"])
+check(rc == 0, "login --device on a terminal: exit %d" % rc)
+check("ABCD-EFGH" in out, "device instructions on a terminal")
+qr_rows = [l for l in out.splitlines() if l.startswith("\033[30;47m")]
+if os.environ.get("TESSERA_HAVE_QRENCODE") == "1":
+    check("or scan this code with a phone." in out, "QR code offered on a terminal")
+    # Version 3 (29 modules) or more, two module rows per line, a margin of 2.
+    check(len(qr_rows) >= 16, "QR code drawn: %d rows" % len(qr_rows))
+    check(len(set(len(l) for l in qr_rows)) == 1, "QR code rows of equal width")
+    check(any("\u2588" in l for l in qr_rows), "QR code has dark modules")
+else:
+    check("or scan this code" not in out and not qr_rows, "no QR code without libqrencode")
 p = run(["--json", "login", "--device"], expect_rc=0)
 docs = [json.loads(l) for l in p.stdout.splitlines()]
 check(docs[0]["user_code"] == "ABCD-EFGH" and docs[-1]["state"] == "done", "login --json")
