@@ -4,8 +4,8 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <sys/socket.h>
-#include <systemd/sd-login.h>
 
+#include "cgroup-unit.h"
 #include "peer.h"
 
 /* Only consulted when the kernel lacks SO_PEERGROUPS (before 4.13). */
@@ -128,7 +128,7 @@ int peer_describe(const peer *p, char **ret_exe, char **ret_unit) {
         if (!e)
                 return -ENOMEM;
 
-        if (sd_pid_get_unit(p->pid, &unit) < 0 && sd_pid_get_user_unit(p->pid, &unit) < 0)
+        if (cgroup_pid_unit(p->pid, &unit) < 0)
                 unit = strdup("?");
         if (!unit)
                 return -ENOMEM;

@@ -124,6 +124,19 @@ expect_eq "status: valid" valid "$(jq -r '.accounts[0].state' <<<"$body")"
 expect_eq "status: user" "Alice Rossi" "$(jq -r '.accounts[0].user' <<<"$body")"
 expect_eq "status: tokens_served counts" 3 "$(jq -r '.accounts[0].tokens_served' <<<"$body")"
 check "audit line names the account and caller" grep -q "audit: token account=default pid=[0-9]* uid=[0-9]* gid=[0-9]* exe=" "$T/daemon.log"
+# ... and the caller's systemd unit: a caller put in a unit of its own in
+# every writable cgroup hierarchy, the way systemd places a service.
+unit_name="tessera-audit-$$.service"
+unit_dirs=()
+for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do
+        [ -w "$h/cgroup.procs" ] && unit_dirs+=("$h/tessera-test.slice/$unit_name")
+done
+check "a cgroup hierarchy to put a caller in (as root)" test "${#unit_dirs[@]}" -gt 0
+mkdir -p "${unit_dirs[@]}"
+TESSERA_SOCKET=$SOCK bash -c 'for d in "$@"; do echo $$ >"$d/cgroup.procs"; done; exec "$TESSERA" token >/dev/null' \
+        _ "${unit_dirs[@]}"
+check "audit line names the caller's unit" grep -q "audit: token account=default pid=[0-9]* .* unit=$unit_name " "$T/daemon.log"
+for d in "${unit_dirs[@]}"; do rmdir "$d" && rmdir "${d%/*}" 2>/dev/null || true; done
 check "the log never contains the token" bash -c "! grep -qF -- '$TOKEN' '$T/daemon.log' && ! grep -qF -- '$REFRESH' '$T/daemon.log'"
 tbl=$("$TESSERA" status default 2>&1 || true)
 check "status table shows the tenant" grep -q "Clinica Rossi\|t-100" <<<"$tbl"
