@@ -9,11 +9,11 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
-#include "conf.h"
-#include "log.h"
-#include "login.h"
-#include "manager.h"
-#include "secret.h"
+#include "conf/conf.h"
+#include "util/log.h"
+#include "login/login.h"
+#include "core/manager.h"
+#include "util/secret.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/tessera/tessera.conf"
 

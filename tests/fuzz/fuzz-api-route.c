@@ -7,9 +7,9 @@
 
 #include <limits.h>
 
-#include "api-routes.h"
+#include "api/api-routes.h"
 #include "fuzz.h"
-#include "login.h"
+#include "login/login.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
         (void) argc;

@@ -11,7 +11,7 @@
 
 #include <stdlib.h>
 
-#include "cgroup-unit.h"
+#include "peer/cgroup-unit.h"
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {

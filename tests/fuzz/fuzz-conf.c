@@ -8,7 +8,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 #include "fuzz.h"
 
 static char *dir, *conf_path;

@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 
 #include "fuzz.h"
-#include "login.h"
+#include "login/login.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
         (void) argc;

@@ -4,7 +4,7 @@
 /* Checks shared by the OAuth response harnesses. */
 
 #include "fuzz.h"
-#include "oauth.h"
+#include "idp/oauth.h"
 
 static inline bool fuzz_in_range(const char *s, unsigned char lo, unsigned char hi) {
         for (; *s; s++)

@@ -7,7 +7,7 @@
  * like http_fetch's. Bit 7 is left to the harness. */
 
 #include "fuzz.h"
-#include "http-fetch.h"
+#include "idp/http-fetch.h"
 
 static const long fuzz_statuses[16] = {
         200, 201, 204, 299, 100, 302, 400, 401, 403, 404, 429, 499, 500, 503, 599, 0,

@@ -9,7 +9,7 @@
  * that nothing secret is left after an input. */
 
 #include "fuzz.h"
-#include "secret.h"
+#include "util/secret.h"
 
 void *__wrap_sodium_malloc(size_t size);
 void __wrap_sodium_free(void *p);

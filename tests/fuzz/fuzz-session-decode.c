@@ -6,8 +6,8 @@
 #include <sodium.h>
 
 #include "fuzz.h"
-#include "secret.h"
-#include "session.h"
+#include "util/secret.h"
+#include "store/session.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
         (void) argc;

@@ -14,9 +14,9 @@
 
 #include "fuzz-store.h"
 #include "fuzz.h"
-#include "secret.h"
-#include "session.h"
-#include "store.h"
+#include "util/secret.h"
+#include "store/session.h"
+#include "store/store.h"
 
 static char *state_dir, *accounts_dir, *session_path;
 static store *st;

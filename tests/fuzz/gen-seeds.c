@@ -11,9 +11,9 @@
 
 #include "fuzz-store.h"
 #include "fuzz.h"
-#include "secret.h"
-#include "session.h"
-#include "store.h"
+#include "util/secret.h"
+#include "store/session.h"
+#include "store/store.h"
 
 static const char *corpus;
 

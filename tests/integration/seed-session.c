@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "secret.h"
-#include "session.h"
-#include "store.h"
+#include "util/secret.h"
+#include "store/session.h"
+#include "store/store.h"
 
 static char *read_line(void) {
         char buf[8192];

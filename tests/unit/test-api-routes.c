@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <sodium.h>
 
-#include "api-routes.h"
-#include "manager.h"
+#include "api/api-routes.h"
+#include "core/manager.h"
 #include "tests.h"
 
 static void test_routes(void) {

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "log.h"
+#include "peer/audit.h"
+#include "util/log.h"
 #include "tests.h"
 
 static int capture_begin(int *ret_saved) {

@@ -9,9 +9,9 @@
 #include <systemd/sd-login.h>
 #include <unistd.h>
 
-#include "cgroup-unit.h"
+#include "peer/cgroup-unit.h"
 #include "tests.h"
-#include "util.h"
+#include "util/util.h"
 
 static void expect_unit(const char *text, bool legacy, const char *root, const char *want) {
         _cleanup_(freep) char *u = NULL;

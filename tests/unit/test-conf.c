@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
-#include "conf.h"
-#include "secret.h"
+#include "conf/conf.h"
+#include "util/secret.h"
 
 static unsigned failures;
 static char root[] = "/tmp/test-conf-XXXXXX";

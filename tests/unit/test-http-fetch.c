@@ -16,11 +16,11 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
-#include "curl-glue.h"
-#include "discovery.h"
-#include "http-fetch.h"
-#include "oauth.h"
-#include "secret.h"
+#include "glue/curl-glue.h"
+#include "idp/discovery.h"
+#include "idp/http-fetch.h"
+#include "idp/oauth.h"
+#include "util/secret.h"
 
 static unsigned failures;
 

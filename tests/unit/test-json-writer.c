@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "json-writer.h"
-#include "secret.h"
+#include "util/json-writer.h"
+#include "util/secret.h"
 #include "tests.h"
 
 static void test_document(bool secret) {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "landing.h"
+#include "login/landing.h"
 
 static unsigned failures;
 

@@ -9,8 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "login.h"
+#include "util/log.h"
+#include "login/login.h"
 #include "tests.h"
 
 static void test_parse(void) {

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "discovery.h"
-#include "oauth.h"
-#include "secret.h"
+#include "idp/discovery.h"
+#include "idp/oauth.h"
+#include "util/secret.h"
 
 static unsigned failures;
 

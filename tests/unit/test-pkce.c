@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkce.h"
-#include "secret.h"
+#include "idp/pkce.h"
+#include "util/secret.h"
 
 static unsigned failures;
 

@@ -15,10 +15,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "landing.h"
-#include "log.h"
-#include "redirect.h"
-#include "secret.h"
+#include "login/landing.h"
+#include "util/log.h"
+#include "login/redirect.h"
+#include "util/secret.h"
 
 static unsigned failures;
 

@@ -9,12 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "curl-glue.h"
-#include "discovery.h"
-#include "manager.h"
-#include "refresh.h"
-#include "secret.h"
-#include "store.h"
+#include "glue/curl-glue.h"
+#include "idp/discovery.h"
+#include "core/manager.h"
+#include "core/refresh.h"
+#include "util/secret.h"
+#include "store/store.h"
 #include "tests.h"
 
 static void test_plan(void) {

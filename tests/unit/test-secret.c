@@ -4,7 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "secret.h"
+#include "util/secret.h"
 #include "tests.h"
 
 static bool all_zero(const unsigned char *p, size_t n) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <sodium.h>
 
-#include "secret.h"
-#include "session.h"
+#include "util/secret.h"
+#include "store/session.h"
 
 /* Never print field values: some are tokens. */
 #define CHECK(expr)                                                             \

@@ -5,9 +5,9 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
-#include "secret.h"
-#include "session.h"
-#include "store.h"
+#include "util/secret.h"
+#include "store/session.h"
+#include "store/store.h"
 
 /* Never print field values: some are tokens. */
 #define CHECK(expr)                                                             \

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The runtime side of one configured account: its state, its session (the
+ * tokens, decrypted, in secret memory), and counters for status. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "store/session.h"
+#include "util/util.h"
+
+typedef enum account_state {
+        ACCOUNT_LOGGED_OUT,
+        ACCOUNT_LOGIN_PENDING,
+        ACCOUNT_VALID,
+        ACCOUNT_REFRESHING,
+        ACCOUNT_NEEDS_LOGIN,     /* the refresh token was rejected */
+        ACCOUNT_DEGRADED,        /* IdP unreachable, still serving an unexpired token */
+        _ACCOUNT_STATE_MAX,
+} account_state;
+
+const char *account_state_to_string(account_state s);
+
+typedef struct manager manager;
+typedef struct login login;
+typedef struct refresher refresher;
+typedef struct gateway_account gateway_account;
+
+typedef struct account {
+        manager *manager;
+        const conf_account *conf;       /* owned by manager->conf */
+        account_state state;
+        session *session;               /* NULL when logged out */
+        char *last_error;
+        uint64_t tokens_served;
+        int64_t next_refresh_at;        /* unix seconds, 0 = none */
+        login *login;                   /* a login in progress, or its result */
+        refresher *refresher;           /* refresh.c */
+        gateway_account *gateway;       /* gateway.c */
+} account;
+
+int account_new(manager *m, const conf_account *c, account **ret);
+account *account_free(account *a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(account *, account_free);
+
+/* Reads the stored session, if any. A corrupt file is reported, moved
+ * aside by the store, and the account starts logged out. Logs. */
+int account_load(account *a);
+
+/* Persists s durably, then makes it the account's session (taking it).
+ * When the write fails the old session is kept and s stays the caller's. */
+int account_install_session(account *a, session *s);
+
+/* Erases the session from memory and disk. */
+int account_forget_session(account *a);
+
+/* True when the access token stays valid for at least min_valid seconds
+ * after now. */
+bool account_token_valid_for(const account *a, int64_t now, unsigned min_valid);
+
+void account_set_error(account *a, const char *fmt, ...) _printf_(2, 3);
+void account_clear_error(account *a);
+
+/* The configured scopes that the granted scope lacks, space separated, or
+ * NULL when none is missing (or nothing was granted yet). */
+int account_scope_missing(const account *a, char **ret);
+
+int64_t now_realtime(void);
+
+/* "2026-11-28T16:04:05Z" */
+void format_utc(int64_t t, char ret[static 32]);

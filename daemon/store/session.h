@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* A logged-in session of one account: the tokens and who they belong to.
+ * This is what the store keeps encrypted on disk. Every string is in
+ * secret_ memory (secret.h) and wiped on free. */
+
+#include <stdint.h>
+
+#include "util/util.h"
+
+typedef struct session_tenant {
+        char *id;
+        char *name;                     /* may be NULL */
+} session_tenant;
+
+typedef struct session {
+        char *access_token;
+        char *refresh_token;            /* NULL when the IdP gave none */
+        char *scope;                    /* granted, space separated; may be NULL */
+        int64_t expires_at;             /* access token expiry, unix seconds (wall clock) */
+        int64_t refreshed_at;           /* when the tokens were issued, unix seconds */
+        char *sub;
+        char *user;                     /* display name; may be NULL */
+        char *tenant_id;                /* the selected tenant; may be NULL */
+        char *tenant_name;
+        session_tenant *tenants;        /* every tenant userinfo listed */
+        size_t n_tenants;
+
+        /* The audit hash of access_token (audit.h), "" until first needed;
+         * not stored. Sessions are replaced, never given a new access
+         * token in place, so it cannot go stale. */
+        char access_token_audit[17];
+} session;
+
+#define SESSION_STRING_MAX (64U * 1024U)
+#define SESSION_TENANTS_MAX 256U
+
+session *session_new(void);
+session *session_free(session *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(session *, session_free);
+
+/* Deep copy. */
+int session_dup(const session *s, session **ret);
+
+/* Replaces *field (a session string) with a secret copy of v (NULL allowed). */
+int session_set_string(char **field, const char *v);
+
+int session_add_tenant(session *s, const char *id, const char *name);
+
+/* Serialises to a compact binary form in secret memory (the store's
+ * plaintext) and back. The decoder checks every length against the buffer
+ * and the limits above and rejects unknown versions. */
+int session_encode(const session *s, uint8_t **ret_buf, size_t *ret_len);
+int session_decode(const uint8_t *buf, size_t len, session **ret);
