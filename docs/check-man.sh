@@ -63,10 +63,14 @@ tessera1=$(render "$MAN/tessera.1")
 tesserad8=$(render "$MAN/tesserad.8")
 lib3=$(render "$MAN/libtessera.3")
 
+# The daemon's sources, wherever a subsystem folder keeps them: the
+# extractions below must not depend on which file holds a table.
+mapfile -t daemon_c < <(find "$SRC/daemon" -name '*.c' | sort)
+
 # Configuration keys: the key table in the daemon's configuration parser.
-mapfile -t keys < <(grep -ho '{ "[a-z_]*", *SECTION_[A-Z]*' "$SRC"/daemon/conf*.c | sed 's/{ "\([a-z_]*\)".*/\1/' | sort -u)
+mapfile -t keys < <(grep -ho '{ "[a-z_]*", *SECTION_[A-Z]*' "${daemon_c[@]}" | sed 's/{ "\([a-z_]*\)".*/\1/' | sort -u)
 expect "$conf5" "tessera.conf(5) key" "${keys[@]/%/ =}"
-mapfile -t sections < <(grep -ho '{ "[a-z_]*", *SECTION_[A-Z]*' "$SRC"/daemon/conf*.c | sed 's/.*SECTION_//' | tr 'A-Z' 'a-z' | sort -u)
+mapfile -t sections < <(grep -ho '{ "[a-z_]*", *SECTION_[A-Z]*' "${daemon_c[@]}" | sed 's/.*SECTION_//' | tr 'A-Z' 'a-z' | sort -u)
 expect "$conf5" "tessera.conf(5) section" "${sections[@]/#/[}"
 
 # The tessera command: its commands, long options and exit codes.
@@ -84,16 +88,16 @@ expect "$exit_section" "tessera(1) exit status" "${exits[@]/%/ }"
 # tesserad: options, API routes, error codes, account states.
 mapfile -t d_opts < <(grep -o '{ *"[a-z-]*", *[a-z_]*_argument' "$SRC/daemon/tesserad.c" | sed 's/{ *"\([a-z-]*\)".*/--\1/' | sort -u)
 expect "$tesserad8" "tesserad(8) option" "${d_opts[@]}"
-routes=(/v1/status)
-while read -r r; do routes+=("/v1/accounts/NAME/$r"); done < <(grep -o 'streq(rest, "[a-z]*")' "$SRC/daemon/api-routes.c" | sed 's/.*"\([a-z]*\)".*/\1/' | sort -u)
-expect "$tesserad8" "tesserad(8) API route" "${routes[@]}"
-mapfile -t codes < <(cat "$SRC"/daemon/*.c | tr -s ' \n\t' '   ' |
+mapfile -t account_routes < <(grep -ho 'streq(rest, "[a-z]*")' "${daemon_c[@]}" | sed 's/.*"\([a-z]*\)".*/\1/' | sort -u)
+expect "$tesserad8" "tesserad(8) API route" "${account_routes[@]/#//v1/accounts/NAME/}"
+expect "$tesserad8" "tesserad(8) API route" /v1/status
+mapfile -t codes < <(cat "${daemon_c[@]}" | tr -s ' \n\t' '   ' |
         grep -o 'reply_error([a-z>-]*, *MHD_HTTP_[A-Z_]*, *"[a-z_]*"' | sed 's/.*"\([a-z_]*\)"/\1/' | sort -u)
 expect "$tesserad8" "tesserad(8) API error code" "${codes[@]}"
-mapfile -t login_errors < <(cat "$SRC"/daemon/login*.c | tr -s ' \n\t' '   ' |
+mapfile -t login_errors < <(cat "${daemon_c[@]}" | tr -s ' \n\t' '   ' |
         grep -o 'login_finish([a-z]*, *false, *"[a-z_]*"' | sed 's/.*"\([a-z_]*\)"/\1/' | sort -u)
 expect "$tesserad8" "tesserad(8) login error" "${login_errors[@]}"
-mapfile -t states < <(grep -o '\[ACCOUNT_[A-Z_]*\] *= *"[a-z_]*"' "$SRC/daemon/account.c" | sed 's/.*"\([a-z_]*\)"/\1/')
+mapfile -t states < <(grep -ho '\[ACCOUNT_[A-Z_]*\] *= *"[a-z_]*"' "${daemon_c[@]}" | sed 's/.*"\([a-z_]*\)"/\1/')
 expect "$tesserad8" "tesserad(8) account state" "${states[@]}"
 expect "$tesserad8" "tesserad(8) signal" SIGTERM SIGHUP
 
