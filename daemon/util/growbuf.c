@@ -31,19 +31,21 @@ static void release(growbuf *b, char *p, size_t cap) {
 }
 
 int growbuf_reserve(growbuf *b, size_t n) {
-        size_t need, cap;
+        size_t need, cap, limit;
         char *p;
 
-        if (n > b->max || b->len > b->max - n)
+        /* The NUL needs a byte too: a max of SIZE_MAX allows one less. */
+        if (n > b->max || b->len > b->max - n || b->len + n == SIZE_MAX)
                 return -E2BIG;
         need = b->len + n + 1;
         if (need <= b->cap)
                 return 0;
 
+        limit = b->max < SIZE_MAX ? b->max + 1 : SIZE_MAX;
         cap = MAX(b->cap, b->initial > 0 ? b->initial : (size_t) GROWBUF_INITIAL_DEFAULT);
         while (cap < need)
                 cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-        cap = MIN(cap, b->max + 1);
+        cap = MIN(cap, limit);
 
         /* Never realloc(): the old block may hold a secret and must be
          * wiped, which realloc() would not do. */

@@ -24,42 +24,49 @@
 #define LIST_IS_LINKED(name, head, item) \
         ((item)->name##_prev || (head##_head) == (item))
 
+/* The macros below read item once into a local: item may be an
+ * expression the list operation changes, such as the list's own head
+ * (LIST_REMOVE(queue, o->queue, o->queue_head)). */
+
 #define LIST_APPEND(name, head, item)                                   \
         do {                                                            \
-                (item)->name##_next = NULL;                             \
-                (item)->name##_prev = (head##_tail);                    \
+                typeof(*(item)) *_li_ = (item);                         \
+                _li_->name##_next = NULL;                               \
+                _li_->name##_prev = (head##_tail);                      \
                 if (head##_tail)                                        \
-                        (head##_tail)->name##_next = (item);            \
+                        (head##_tail)->name##_next = _li_;              \
                 else                                                    \
-                        (head##_head) = (item);                         \
-                (head##_tail) = (item);                                 \
+                        (head##_head) = _li_;                           \
+                (head##_tail) = _li_;                                   \
         } while (0)
 
 #define LIST_PREPEND(name, head, item)                                  \
         do {                                                            \
-                (item)->name##_prev = NULL;                             \
-                (item)->name##_next = (head##_head);                    \
+                typeof(*(item)) *_li_ = (item);                         \
+                _li_->name##_prev = NULL;                               \
+                _li_->name##_next = (head##_head);                      \
                 if (head##_head)                                        \
-                        (head##_head)->name##_prev = (item);            \
+                        (head##_head)->name##_prev = _li_;              \
                 else                                                    \
-                        (head##_tail) = (item);                         \
-                (head##_head) = (item);                                 \
+                        (head##_tail) = _li_;                           \
+                (head##_head) = _li_;                                   \
         } while (0)
 
 /* Unlinks item; an item that is not in the list is left alone. */
 #define LIST_REMOVE(name, head, item)                                   \
         do {                                                            \
-                if (LIST_IS_LINKED(name, head, item)) {                 \
-                        if ((item)->name##_prev)                        \
-                                (item)->name##_prev->name##_next = (item)->name##_next; \
+                typeof(*(item)) *_li_ = (item);                         \
+                if (LIST_IS_LINKED(name, head, _li_)) {                 \
+                        if (_li_->name##_prev)                          \
+                                _li_->name##_prev->name##_next = _li_->name##_next; \
                         else                                            \
-                                (head##_head) = (item)->name##_next;    \
-                        if ((item)->name##_next)                        \
-                                (item)->name##_next->name##_prev = (item)->name##_prev; \
+                                (head##_head) = _li_->name##_next;      \
+                        if (_li_->name##_next)                          \
+                                _li_->name##_next->name##_prev = _li_->name##_prev; \
                         else                                            \
-                                (head##_tail) = (item)->name##_prev;    \
+                                (head##_tail) = _li_->name##_prev;      \
                 }                                                       \
-                (item)->name##_next = (item)->name##_prev = NULL;       \
+                _li_->name##_next = _li_->name##_prev = NULL;           \
         } while (0)
 
 #define LIST_FOREACH(name, i, first) \

@@ -6,16 +6,19 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/string-table.h"
 
 static int max_level = LOG_INFO;
 
-static const char *const level_names[] = {
+static const char *const log_level_table[] = {
         [LOG_ERR] = "error",
         [LOG_WARNING] = "warning",
         [LOG_NOTICE] = "notice",
         [LOG_INFO] = "info",
         [LOG_DEBUG] = "debug",
 };
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(log_level, int);
 
 void log_set_max_level(int level) {
         max_level = level;
@@ -26,20 +29,12 @@ int log_get_max_level(void) {
 }
 
 int log_level_from_string(const char *s) {
-        if (!s)
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(level_names); i++)
-                if (level_names[i] && streq(level_names[i], s))
-                        return (int) i;
-        if (streq(s, "err"))
-                return LOG_ERR;
-        return -EINVAL;
-}
+        int level = string_table_lookup(log_level_table, ELEMENTSOF(log_level_table), s);
 
-const char *log_level_to_string(int level) {
-        if (level < 0 || (size_t) level >= ELEMENTSOF(level_names))
-                return NULL;
-        return level_names[level];
+        /* syslog's own short name for it. */
+        if (level < 0 && s && streq(s, "err"))
+                return LOG_ERR;
+        return level;
 }
 
 int log_internal(int level, int error, const char *fmt, ...) {

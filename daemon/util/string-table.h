@@ -18,6 +18,18 @@
 
 #include "util/util.h"
 
+/* The index of s in a table of n names (NULL entries are holes), or
+ * -EINVAL when s is NULL or not there: for lookups that need more than
+ * the table, such as an alias. */
+static inline int string_table_lookup(const char *const *table, size_t n, const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (table[i] && strcmp(table[i], s) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
 #define _STRING_TABLE_TO_STRING(name, type, scope)                              \
         scope const char *name##_to_string(type i) {                           \
                 if ((size_t) i >= ELEMENTSOF(name##_table))                    \
@@ -27,12 +39,8 @@
 
 #define _STRING_TABLE_FROM_STRING(name, type, scope)                            \
         scope type name##_from_string(const char *s) {                         \
-                if (!s)                                                         \
-                        return (type) -EINVAL;                                  \
-                for (size_t i = 0; i < ELEMENTSOF(name##_table); i++)           \
-                        if (name##_table[i] && strcmp(name##_table[i], s) == 0) \
-                                return (type) i;                                \
-                return (type) -EINVAL;                                          \
+                return (type) string_table_lookup(name##_table,                \
+                                                  ELEMENTSOF(name##_table), s); \
         }
 
 #define DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type) _STRING_TABLE_TO_STRING(name, type, )
@@ -40,6 +48,8 @@
 #define DEFINE_STRING_TABLE_LOOKUP(name, type)          \
         _STRING_TABLE_TO_STRING(name, type, )           \
         _STRING_TABLE_FROM_STRING(name, type, )
+#define DEFINE_PRIVATE_STRING_TABLE_LOOKUP_TO_STRING(name, type) _STRING_TABLE_TO_STRING(name, type, static)
+#define DEFINE_PRIVATE_STRING_TABLE_LOOKUP_FROM_STRING(name, type) _STRING_TABLE_FROM_STRING(name, type, static)
 #define DEFINE_PRIVATE_STRING_TABLE_LOOKUP(name, type)          \
         _STRING_TABLE_TO_STRING(name, type, static)             \
         _STRING_TABLE_FROM_STRING(name, type, static)

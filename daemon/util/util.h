@@ -14,9 +14,7 @@
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _warn_unused_result_ __attribute__((warn_unused_result))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -102,8 +100,8 @@ static inline const char *startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, l) == 0 ? s + l : NULL;
 }
 
-/* Returns the old value of *p after freeing it and storing v: for
- * replacing owned strings in one step. */
+/* Replaces the owned string *p with a copy of v (NULL allowed) in one
+ * step: 0, or -ENOMEM with *p untouched. */
 static inline int free_and_strdup(char **p, const char *v) {
         char *n = NULL;
         if (v) {

@@ -53,12 +53,26 @@ static void test_growth(bool secret) {
         growbuf_done(&b);
 }
 
+/* A ceiling of SIZE_MAX: max + 1 and len + n + 1 must not wrap. */
+static void test_no_ceiling(void) {
+        growbuf b = GROWBUF_INIT(SIZE_MAX, false);
+
+        CHECK(growbuf_reserve(&b, SIZE_MAX) == -E2BIG);
+        CHECK(!b.data && b.cap == 0);
+        CHECK(growbuf_append_str(&b, "abc") == 0);
+        CHECK(b.len == 3 && b.cap >= 4 && strcmp(b.data, "abc") == 0);
+        CHECK(growbuf_reserve(&b, SIZE_MAX - 3) == -E2BIG);
+        CHECK(b.len == 3 && strcmp(b.data, "abc") == 0);
+        growbuf_done(&b);
+}
+
 int main(void) {
         CHECK(sodium_init() >= 0);
         test_ceiling(false);
         test_ceiling(true);
         test_growth(false);
         test_growth(true);
+        test_no_ceiling();
         secret_cache_flush();
         return 0;
 }

@@ -56,6 +56,18 @@ static void test_list(void) {
                 LIST_REMOVE(queue, o.queue, i);
         CHECK(!o.queue_head && !o.queue_tail);
         CHECK(o.all_head == &b);
+
+        /* The item may be an expression the removal changes: the head. */
+        LIST_APPEND(queue, o.queue, &a);
+        LIST_APPEND(queue, o.queue, &b);
+        LIST_APPEND(queue, o.queue, &c);
+        LIST_REMOVE(queue, o.queue, o.queue_head);
+        CHECK(o.queue_head == &b && o.queue_tail == &c && !b.queue_prev);
+        CHECK(!a.queue_next && !a.queue_prev && sum_order(o.queue_head) == 23);
+        LIST_REMOVE(queue, o.queue, o.queue_tail);
+        CHECK(o.queue_head == &b && o.queue_tail == &b && !b.queue_next);
+        LIST_REMOVE(queue, o.queue, o.queue_head);
+        CHECK(!o.queue_head && !o.queue_tail);
 }
 
 typedef enum fruit {
@@ -79,6 +91,12 @@ static void test_string_table(void) {
         CHECK(fruit_from_string("apple") == FRUIT_APPLE);
         CHECK(fruit_from_string("plum") == _FRUIT_INVALID);
         CHECK(fruit_from_string(NULL) == _FRUIT_INVALID);
+
+        /* Holes in a table are never matched. */
+        static const char *const holes[] = { [1] = "one", [3] = "three" };
+        CHECK(string_table_lookup(holes, ELEMENTSOF(holes), "three") == 3);
+        CHECK(string_table_lookup(holes, ELEMENTSOF(holes), "") == -EINVAL);
+        CHECK(string_table_lookup(holes, ELEMENTSOF(holes), NULL) == -EINVAL);
 }
 
 int main(void) {
