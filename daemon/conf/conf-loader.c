@@ -1,77 +1,118 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <ini.h>
-#include <stdarg.h>
-#include <sys/stat.h>
 
-#include "conf/conf-keys.h"
+#include "conf/conf-files.h"
 #include "conf/conf-loader.h"
+/* Longer names are reported unread; "account " and a 64-byte name fit. */
+#define SECTION_NAME_MAX 80
 
-#define CONF_ERRORS_MAX 100
-#define CONF_FILE_SIZE_MAX (1024 * 1024)
-#define CONF_DROPINS_MAX 256
+typedef struct loader {
+        conf_parse_ctx *ctx;
+        const conf_schema *schema;
+        void *userdata;
+        char ***files;                  /* every file read, appended to */
 
-/* ---- error collection ---- */
+        /* The file being read; its name and line are in ctx. */
+        const char *data;
+        size_t size, pos;
+        bool expect_handler;            /* the last line handed to inih is KEY = VALUE */
+        bool handler_called;
 
-static void loader_add_error(loader *l, char *msg) {
-        char **n;
+        conf_section section;
+} loader;
 
-        l->n_errors++;
-        l->file_errors++;
-        if (!l->errors) {
-                free(msg);
-                return;
-        }
-        n = realloc(*l->errors, (l->n_errors_stored + 2) * sizeof(char *));
-        if (!n) {
-                free(msg);
-                l->oom = true;
-                return;
-        }
-        n[l->n_errors_stored++] = msg;
-        n[l->n_errors_stored] = NULL;
-        *l->errors = n;
+/* ---- sections and keys ---- */
+
+static void section_end(loader *l) {
+        if (l->section.id > 0 && !l->ctx->full && !l->ctx->oom)
+                l->schema->section_end(l->ctx, l->userdata, &l->section);
+
+        l->section.id = CONF_SECTION_NONE;
+        l->section.object = NULL;
+        l->section.label[0] = '\0';
+        memset(l->section.key_line, 0, l->schema->n_keys * sizeof(unsigned));
 }
 
-void conf_loader_error(loader *l, unsigned line, const char *fmt, ...) {
-        _cleanup_(freep) char *text = NULL;
-        char *msg = NULL;
-        va_list ap;
-        int r;
+/* header is a whole "[...]" line of len bytes. Ends the section before. */
+static void section_begin(loader *l, const char *header, size_t len) {
+        conf_parse_ctx *ctx = l->ctx;
+        const char *close = memchr(header, ']', len), *p, *end, *after;
+        char name[SECTION_NAME_MAX];
+        size_t n;
 
-        if (l->full || l->oom)
+        section_end(l);
+        l->section.id = CONF_SECTION_IGNORE;
+        l->section.line = ctx->line;
+
+        if (!close) {
+                conf_parse_error(ctx, ctx->line, "section header lacks \"]\"");
                 return;
-
-        if (l->n_errors + 1 >= CONF_ERRORS_MAX) {
-                /* The last slot says why the list ends here. */
-                l->full = true;
-                if (asprintf(&msg, "%s: too many errors, not reporting any more", l->path) < 0) {
-                        l->oom = true;
-                        return;
-                }
-                loader_add_error(l, msg);
+        }
+        for (after = close + 1; after < header + len && isblank((unsigned char) *after); after++)
+                ;
+        if (after < header + len && *after != ';' && *after != '#') {
+                conf_parse_error(ctx, ctx->line, "unexpected text after the section header");
                 return;
         }
 
-        va_start(ap, fmt);
-        r = vasprintf(&text, fmt, ap);
-        va_end(ap);
-        if (r < 0) {
-                text = NULL;
-                l->oom = true;
+        for (p = header + 1; p < close && isblank((unsigned char) *p); p++)
+                ;
+        for (end = close; end > p && isblank((unsigned char) end[-1]); end--)
+                ;
+        n = (size_t) (end - p);
+        if (n >= sizeof name) {
+                conf_parse_error(ctx, ctx->line, "unknown section [%.*s]", (int) n, p);
                 return;
         }
-        if (line > 0)
-                r = asprintf(&msg, "%s:%u: %s", l->path, line, text);
-        else
-                r = asprintf(&msg, "%s: %s", l->path, text);
-        if (r < 0) {
-                l->oom = true;
-                return;
+        memcpy(name, p, n);
+        name[n] = '\0';
+
+        if (l->schema->section_begin(ctx, l->userdata, name, &l->section) < 0) {
+                l->section.id = CONF_SECTION_IGNORE;
+                l->section.object = NULL;
         }
-        loader_add_error(l, msg);
+}
+
+/* inih's handler for one "KEY = VALUE" line. */
+static int handle_key(void *userdata, const char *section, const char *name, const char *value) {
+        loader *l = userdata;
+        conf_parse_ctx *ctx = l->ctx;
+        const conf_key *keys = l->schema->keys;
+        size_t k;
+
+        /* inih's own section name is cut at 49 bytes, shorter than
+         * "account " plus a 64-byte name: the reader tracks sections. */
+        (void) section;
+
+        l->handler_called = true;
+        if (ctx->full || ctx->oom)
+                return 1;
+        if (l->section.id == CONF_SECTION_NONE) {
+                conf_parse_error(ctx, ctx->line, "key \"%s\" outside of any section", name);
+                return 1;
+        }
+        if (l->section.id == CONF_SECTION_IGNORE)
+                return 1;
+
+        for (k = 0; k < l->schema->n_keys; k++)
+                if (keys[k].section == l->section.id && streq(keys[k].name, name))
+                        break;
+        if (k == l->schema->n_keys) {
+                conf_parse_error(ctx, ctx->line, "unknown key \"%s\" in [%s]", name, l->section.label);
+                return 1;
+        }
+        if (l->section.key_line[k] > 0) {
+                conf_parse_error(ctx, ctx->line, "\"%s\" is already set in this section at line %u",
+                                 name, l->section.key_line[k]);
+                return 1;
+        }
+        l->section.key_line[k] = ctx->line;
+
+        (void) keys[k].parse(ctx, &keys[k], value, l->section.object);
+        /* Errors are collected, never returned to inih: it would keep only
+         * the first line number. */
+        return 1;
 }
 
 /* ---- reading one file ---- */
@@ -87,19 +128,19 @@ static char *reader(char *str, int num, void *stream) {
         size_t len;
 
         if (l->expect_handler && !l->handler_called)
-                conf_loader_error(l, l->line, "expected \"KEY = VALUE\"");
+                conf_parse_error(l->ctx, l->ctx->line, "expected \"KEY = VALUE\"");
         l->expect_handler = l->handler_called = false;
 
-        if (l->full || l->oom || l->pos >= l->size || num < 3)
+        if (l->ctx->full || l->ctx->oom || l->pos >= l->size || num < 3)
                 return NULL;
 
         line = l->data + l->pos;
         eol = memchr(line, '\n', l->size - l->pos);
         end = eol ?: l->data + l->size;
         l->pos = (size_t) (end - l->data) + (eol ? 1 : 0);
-        l->line++;
+        l->ctx->line++;
 
-        if (l->line == 1 && end - line >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+        if (l->ctx->line == 1 && end - line >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
                 line += 3;
         while (end > line && isspace((unsigned char) end[-1]))
                 end--;
@@ -110,18 +151,18 @@ static char *reader(char *str, int num, void *stream) {
         strcpy(str, "\n");
         for (const char *c = line; c < end; c++)
                 if (((unsigned char) *c < 0x20 && *c != '\t') || *c == 0x7f) {
-                        conf_loader_error(l, l->line, "line contains control characters");
+                        conf_parse_error(l->ctx, l->ctx->line, "line contains control characters");
                         return str;
                 }
 
         if (len == 0 || *line == ';' || *line == '#')
                 return str;
         if (*line == '[') {
-                conf_section_begin(l, line, len);
+                section_begin(l, line, len);
                 return str;
         }
         if (len > (size_t) num - 3) {
-                conf_loader_error(l, l->line, "line is longer than %d characters", num - 3);
+                conf_parse_error(l->ctx, l->ctx->line, "line is longer than %d characters", num - 3);
                 return str;
         }
 
@@ -132,99 +173,37 @@ static char *reader(char *str, int num, void *stream) {
         return str;
 }
 
-static int read_file(loader *l, const char *path, char **ret, size_t *ret_size) {
-        _cleanup_(closep) int fd = -EBADF;
-        char *buf;
-        size_t n = 0;
-        struct stat st;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                conf_loader_error(l, 0, "cannot open: %s", strerror(errno));
-                return -EINVAL;
-        }
-        if (fstat(fd, &st) < 0) {
-                conf_loader_error(l, 0, "cannot stat: %s", strerror(errno));
-                return -EINVAL;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                conf_loader_error(l, 0, "not a regular file");
-                return -EINVAL;
-        }
-
-        buf = malloc(CONF_FILE_SIZE_MAX + 1);
-        if (!buf) {
-                l->oom = true;
-                return -ENOMEM;
-        }
-        for (;;) {
-                ssize_t k = read(fd, buf + n, CONF_FILE_SIZE_MAX + 1 - n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
-                        conf_loader_error(l, 0, "cannot read: %s", strerror(errno));
-                        break;
-                }
-                if (k == 0) {
-                        *ret = buf;
-                        *ret_size = n;
-                        return 0;
-                }
-                n += (size_t) k;
-                if (n > CONF_FILE_SIZE_MAX) {
-                        conf_loader_error(l, 0, "larger than %u bytes", CONF_FILE_SIZE_MAX);
-                        break;
-                }
-        }
-        explicit_bzero(buf, n);
-        free(buf);
-        return -EINVAL;
-}
-
-static int strv_push(char ***l, size_t *n, const char *s) {
-        char **m = realloc(*l, (*n + 2) * sizeof(char *));
-
-        if (!m)
-                return -ENOMEM;
-        *l = m;
-        m[*n] = strdup(s);
-        if (!m[*n])
-                return -ENOMEM;
-        m[++*n] = NULL;
-        return 0;
-}
-
-void conf_load_file(loader *l, const char *path) {
+static void load_file(loader *l, const char *path) {
         char *data = NULL;
-        size_t size = 0, n_files = strv_length(l->conf->files);
+        size_t size = 0, n_files = strv_length(*l->files);
         int r;
 
-        if (l->full || l->oom)
+        if (l->ctx->full || l->ctx->oom)
                 return;
 
-        l->path = path;
-        l->file_errors = 0;
-        if (strv_push(&l->conf->files, &n_files, path) < 0) {
-                l->oom = true;
+        l->ctx->path = path;
+        l->ctx->file_errors = 0;
+        if (conf_strv_push(l->files, &n_files, path) < 0) {
+                l->ctx->oom = true;
                 return;
         }
-        if (read_file(l, path, &data, &size) < 0)
+        if (conf_file_read(l->ctx, path, &data, &size) < 0)
                 return;
 
         l->data = data;
         l->size = size;
         l->pos = 0;
-        l->line = 0;
+        l->ctx->line = 0;
         l->expect_handler = l->handler_called = false;
-        l->section = SECTION_NONE;
+        l->section.id = CONF_SECTION_NONE;
 
-        r = ini_parse_stream(reader, l, conf_handle_key, l);
-        conf_section_end(l);
+        r = ini_parse_stream(reader, l, handle_key, l);
+        section_end(l);
         if (r < 0)
-                l->oom = true;
-        else if (r > 0 && l->file_errors == 0 && !l->full)
+                l->ctx->oom = true;
+        else if (r > 0 && l->ctx->file_errors == 0 && !l->ctx->full)
                 /* Only reached if inih finds something the reader did not. */
-                conf_loader_error(l, (unsigned) r, "syntax error");
+                conf_parse_error(l->ctx, (unsigned) r, "syntax error");
 
         /* An inline client_secret is in there. */
         explicit_bzero(data, size);
@@ -233,61 +212,27 @@ void conf_load_file(loader *l, const char *path) {
         l->size = l->pos = 0;
 }
 
-static int dropin_compare(const void *a, const void *b) {
-        return strcmp(*(char * const *) a, *(char * const *) b);
-}
+int conf_loader_load(conf_parse_ctx *ctx, const conf_schema *schema, void *userdata,
+                     const char *main_path, char ***files) {
+        _cleanup_(freep) unsigned *key_line = calloc(schema->n_keys + 1, sizeof(unsigned));
+        _cleanup_(strv_freep) char **dropins = NULL;
+        loader l = {
+                .ctx = ctx,
+                .schema = schema,
+                .userdata = userdata,
+                .files = files,
+                .section.key_line = key_line,
+        };
 
-void conf_load_dropins(loader *l, const char *main_path) {
-        _cleanup_(strv_freep) char **paths = NULL;
-        _cleanup_(freep) char *dir = NULL;
-        const char *slash = strrchr(main_path, '/');
-        size_t n = 0;
-        DIR *d;
+        if (!key_line)
+                return conf_parse_oom(ctx);
 
-        if (!slash)
-                dir = strdup("conf.d");
-        else if (asprintf(&dir, "%.*s/conf.d", (int) (slash - main_path), main_path) < 0)
-                dir = NULL;
-        if (!dir) {
-                l->oom = true;
-                return;
-        }
-
-        d = opendir(dir);
-        if (!d) {
-                if (errno != ENOENT && errno != ENOTDIR) {
-                        l->path = dir;
-                        conf_loader_error(l, 0, "cannot open: %s", strerror(errno));
-                }
-                return;
-        }
-        for (struct dirent *de; (de = readdir(d)); ) {
-                size_t len = strlen(de->d_name);
-                struct stat st;
-                _cleanup_(freep) char *p = NULL;
-
-                if (de->d_name[0] == '.' || len <= 5 || !streq(de->d_name + len - 5, ".conf"))
-                        continue;
-                /* Follows symlinks: a link to a regular file counts. */
-                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
-                        continue;
-                if (n >= CONF_DROPINS_MAX) {
-                        l->path = dir;
-                        conf_loader_error(l, 0, "more than %u drop-ins", CONF_DROPINS_MAX);
-                        break;
-                }
-                if (asprintf(&p, "%s/%s", dir, de->d_name) < 0 || strv_push(&paths, &n, p) < 0) {
-                        l->oom = true;
-                        break;
-                }
-        }
-        closedir(d);
-        if (l->oom || l->full)
-                return;
-
-        /* Same directory for all: comparing paths compares names. */
-        if (n > 0)
-                qsort(paths, n, sizeof(char *), dropin_compare);
-        for (size_t i = 0; i < n; i++)
-                conf_load_file(l, paths[i]);
+        load_file(&l, main_path);
+        if (conf_dropins_list(ctx, main_path, &dropins) >= 0)
+                for (char **p = dropins; p && *p; p++)
+                        load_file(&l, *p);
+        /* What is reported next is about the configuration as a whole,
+         * not about the last drop-in read. */
+        ctx->path = main_path;
+        return ctx->oom ? -ENOMEM : 0;
 }

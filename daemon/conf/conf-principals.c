@@ -86,15 +86,14 @@ static int nss_lookup(const char *name, bool group, uint32_t *ret) {
         }
 }
 
-int conf_parse_principals(loader *l, const char *key, const char *value, principal_list *field) {
+int conf_parse_principals(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object) {
+        principal_list *field = CONF_FIELD(principal_list, key, object);
         _cleanup_(principal_list_done) principal_list p = {};
         _cleanup_(strv_freep) char **tokens = NULL;
         bool bad = false;
 
-        if (conf_split_tokens(value, &tokens) < 0) {
-                l->oom = true;
-                return -ENOMEM;
-        }
+        if (conf_split_tokens(value, &tokens) < 0)
+                return conf_parse_oom(ctx);
         for (char **t = tokens; *t; t++) {
                 bool group = (*t)[0] == '@';
                 const char *name = *t + group;
@@ -103,23 +102,21 @@ int conf_parse_principals(loader *l, const char *key, const char *value, princip
 
                 if (parse_id(name, &id) < 0) {
                         if (isempty(name)) {
-                                conf_loader_error(l, l->line, "%s: \"@\" needs a group name", key);
+                                conf_parse_error(ctx, ctx->line, "%s: \"@\" needs a group name", key->name);
                                 bad = true;
                                 continue;
                         }
                         r = nss_lookup(name, group, &id);
-                        if (r == -ENOMEM) {
-                                l->oom = true;
-                                return r;
-                        }
+                        if (r == -ENOMEM)
+                                return conf_parse_oom(ctx);
                         if (r == -ESRCH) {
-                                conf_loader_error(l, l->line, "%s: unknown %s \"%s\"", key,
+                                conf_parse_error(ctx, ctx->line, "%s: unknown %s \"%s\"", key->name,
                                                   group ? "group" : "user", name);
                                 bad = true;
                                 continue;
                         }
                         if (r < 0) {
-                                conf_loader_error(l, l->line, "%s: cannot look up %s \"%s\": %s", key,
+                                conf_parse_error(ctx, ctx->line, "%s: cannot look up %s \"%s\": %s", key->name,
                                                   group ? "group" : "user", name, strerror(-r));
                                 bad = true;
                                 continue;
@@ -128,19 +125,15 @@ int conf_parse_principals(loader *l, const char *key, const char *value, princip
 
                 if (group) {
                         gid_t *n = realloc(p.gids, (p.n_gids + 1) * sizeof(gid_t));
-                        if (!n) {
-                                l->oom = true;
-                                return -ENOMEM;
-                        }
+                        if (!n)
+                                return conf_parse_oom(ctx);
                         p.gids = n;
                         p.gids[p.n_gids++] = (gid_t) id;
                 } else if (id != 0) {
                         /* root always may, so it is not listed. */
                         uid_t *n = realloc(p.uids, (p.n_uids + 1) * sizeof(uid_t));
-                        if (!n) {
-                                l->oom = true;
-                                return -ENOMEM;
-                        }
+                        if (!n)
+                                return conf_parse_oom(ctx);
                         p.uids = n;
                         p.uids[p.n_uids++] = (uid_t) id;
                 }
@@ -149,10 +142,8 @@ int conf_parse_principals(loader *l, const char *key, const char *value, princip
                 return -EINVAL;
 
         p.text = strdup(value);
-        if (!p.text) {
-                l->oom = true;
-                return -ENOMEM;
-        }
+        if (!p.text)
+                return conf_parse_oom(ctx);
         principal_list_done(field);
         *field = p;
         p = (principal_list) {};

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* An account's client secret, written inline or read from a file or a
- * systemd credential ($CREDENTIALS_DIRECTORY), kept in secret memory.
- * Internal to the conf-*.c files. */
+/* A client secret, written inline or read from a file or a systemd
+ * credential ($CREDENTIALS_DIRECTORY), kept in secret memory (secret.h).
+ * Internal to conf/. */
 
-#include "conf/conf-loader.h"
+#include "conf/conf-parse.h"
 
-/* client_secret = VALUE. Messages never quote the value. */
-int conf_parse_client_secret(loader *l, const char *value, conf_account *a);
-/* client_secret_file = PATH or credential name. */
-int conf_parse_client_secret_file(loader *l, const char *value, conf_account *a);
+/* char * in secret memory: the value itself. Messages never quote it. */
+int conf_parse_secret(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object);
+/* char * in secret memory, read from the file value names: an absolute
+ * path or a credential name. The name as written goes to the char * at
+ * key->name_offset. */
+int conf_parse_secret_file(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object);
