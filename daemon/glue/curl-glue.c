@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 
 #include "glue/curl-glue.h"
+#include "util/list.h"
 #include "util/log.h"
 
 /* Idle connections kept for reuse. A handful of IdPs and API hosts is the
@@ -18,50 +19,30 @@ struct glue_transfer {
         CURL *easy;
         curl_glue_done_t done;
         void *userdata;
-        glue_transfer *prev, *next;
+        LIST_FIELDS(glue_transfer, transfers);
 };
 
 struct glue_socket {
         curl_glue *glue;
         curl_socket_t fd;
         sd_event_source *io;
-        glue_socket *prev, *next;
+        LIST_FIELDS(glue_socket, sockets);
 };
 
 struct curl_glue {
         sd_event *event;
         CURLM *multi;
         sd_event_source *timer;
-        glue_transfer *transfers;
-        glue_socket *sockets;
+        LIST_HEAD(glue_transfer, transfers);
+        LIST_HEAD(glue_socket, sockets);
         size_t n_transfers;
         bool global_init;
 };
 
-#define LIST_UNLINK(head, item)                                 \
-        do {                                                    \
-                if ((item)->next)                               \
-                        (item)->next->prev = (item)->prev;      \
-                if ((item)->prev)                               \
-                        (item)->prev->next = (item)->next;      \
-                else                                            \
-                        (head) = (item)->next;                  \
-                (item)->prev = (item)->next = NULL;             \
-        } while (0)
-
-#define LIST_PREPEND(head, item)                                \
-        do {                                                    \
-                (item)->prev = NULL;                            \
-                (item)->next = (head);                          \
-                if (head)                                       \
-                        (head)->prev = (item);                  \
-                (head) = (item);                                \
-        } while (0)
-
 static glue_socket *glue_socket_free(glue_socket *s) {
         if (!s)
                 return NULL;
-        LIST_UNLINK(s->glue->sockets, s);
+        LIST_REMOVE(sockets, s->glue->sockets, s);
         sd_event_source_disable_unref(s->io);
         free(s);
         return NULL;
@@ -75,8 +56,9 @@ static glue_transfer *glue_transfer_get(CURL *easy) {
         return (glue_transfer *) p;
 }
 
-/* Detaches the easy handle and forgets the transfer; returns what the
- * completion needs so nothing of the glue is touched after the callback. */
+/* Detaches the easy handle and forgets the transfer. Callers copy what the
+ * completion needs first, so nothing of the glue is touched after the
+ * callback. */
 static void glue_transfer_detach(glue_transfer *t) {
         curl_glue *g = t->glue;
         CURLMcode mc;
@@ -85,7 +67,7 @@ static void glue_transfer_detach(glue_transfer *t) {
         if (mc != CURLM_OK)
                 log_debug("curl: curl_multi_remove_handle() failed: %s", curl_multi_strerror(mc));
         (void) curl_easy_setopt(t->easy, CURLOPT_PRIVATE, NULL);
-        LIST_UNLINK(g->transfers, t);
+        LIST_REMOVE(transfers, g->transfers, t);
         g->n_transfers--;
         free(t);
 }
@@ -204,7 +186,7 @@ static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, v
                 return -1;
         s->glue = g;
         s->fd = fd;
-        LIST_PREPEND(g->sockets, s);
+        LIST_PREPEND(sockets, g->sockets, s);
 
         r = sd_event_add_io(g->event, &s->io, fd, events ?: EPOLLIN, on_io, s);
         if (r >= 0 && events == 0)
@@ -301,21 +283,21 @@ curl_glue *curl_glue_free(curl_glue *g) {
         if (!g)
                 return NULL;
 
-        while (g->transfers)
-                glue_transfer_detach(g->transfers);
+        while (g->transfers_head)
+                glue_transfer_detach(g->transfers_head);
 
         if (g->multi) {
                 /* Our sources go first, while curl's fds are still open;
                  * curl then closes its cached connections without calling
                  * back into a half-freed glue. */
-                while (g->sockets)
-                        glue_socket_free(g->sockets);
+                while (g->sockets_head)
+                        glue_socket_free(g->sockets_head);
                 (void) curl_multi_setopt(g->multi, CURLMOPT_SOCKETFUNCTION, NULL);
                 (void) curl_multi_setopt(g->multi, CURLMOPT_TIMERFUNCTION, NULL);
                 (void) curl_multi_cleanup(g->multi);
         }
-        while (g->sockets)
-                glue_socket_free(g->sockets);
+        while (g->sockets_head)
+                glue_socket_free(g->sockets_head);
 
         sd_event_source_disable_unref(g->timer);
         sd_event_unref(g->event);
@@ -354,7 +336,7 @@ int curl_glue_add(curl_glue *g, CURL *easy, curl_glue_done_t done, void *userdat
                 return mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
         }
 
-        LIST_PREPEND(g->transfers, t);
+        LIST_PREPEND(transfers, g->transfers, t);
         g->n_transfers++;
         return 0;
 }

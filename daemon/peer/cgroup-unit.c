@@ -182,7 +182,9 @@ static int read_cgroup_file(pid_t pid, char *buf, size_t size) {
         return 0;
 }
 
-int cgroup_host_is_legacy(void) {
+/* Whether systemd's tree is the legacy name=systemd hierarchy, from what is
+ * mounted on /sys/fs/cgroup (systemd's own test): 1, 0, or -errno. */
+static int cgroup_host_is_legacy(void) {
         struct statfs fs;
 
         if (statfs("/sys/fs/cgroup/", &fs) < 0)

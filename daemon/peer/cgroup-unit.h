@@ -18,7 +18,7 @@
 #include <sys/types.h>
 
 /* Parses the text of a /proc/PID/cgroup file. legacy: the host has no
- * unified hierarchy for systemd (cgroup_host_is_legacy()). root is the
+ * unified hierarchy for systemd (name=systemd is mounted). root is the
  * host tree's root ("/" on a host, NULL for the same). Returns 0 with a
  * new string, -ENXIO when the process is in no unit (the root cgroup, a
  * slice), or -EBADMSG when the text has no systemd hierarchy or a unit
@@ -28,10 +28,6 @@ int cgroup_unit_from_text(const char *text, bool legacy, const char *root, char 
 /* The root of the host's tree, from /proc/1/cgroup: "/" on a host, the
  * container's own path in a container without a cgroup namespace. */
 int cgroup_root_from_text(const char *pid1_text, bool legacy, char **ret_root);
-
-/* Whether systemd's tree is the legacy name=systemd hierarchy, from what is
- * mounted on /sys/fs/cgroup (systemd's own test): 1, 0, or -errno. */
-int cgroup_host_is_legacy(void);
 
 /* Reads /proc/PID/cgroup (and, the first time, /proc/1/cgroup). */
 int cgroup_pid_unit(pid_t pid, char **ret_unit);

@@ -2,8 +2,8 @@
 #pragma once
 
 /* A logged-in session of one account: the tokens and who they belong to.
- * This is what the store keeps encrypted on disk. Every string is in
- * secret_ memory (secret.h) and wiped on free. */
+ * This is what the store keeps encrypted on disk (session-codec.h). Every
+ * string is in secret_ memory (secret.h) and wiped on free. */
 
 #include <stdint.h>
 
@@ -48,8 +48,7 @@ int session_set_string(char **field, const char *v);
 
 int session_add_tenant(session *s, const char *id, const char *name);
 
-/* Serialises to a compact binary form in secret memory (the store's
- * plaintext) and back. The decoder checks every length against the buffer
- * and the limits above and rejects unknown versions. */
-int session_encode(const session *s, uint8_t **ret_buf, size_t *ret_len);
-int session_decode(const uint8_t *buf, size_t len, session **ret);
+/* Appends a tenant made of two strings in secret memory (name may be NULL)
+ * already checked against SESSION_STRING_MAX: on success *id and *name
+ * belong to s and are set to NULL; on failure the caller keeps them. */
+int session_adopt_tenant(session *s, char **id, char **name);

@@ -7,7 +7,7 @@
 
 #include "fuzz.h"
 #include "util/secret.h"
-#include "store/session.h"
+#include "store/session-codec.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
         (void) argc;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 
 /* The store file decoder, through store_load(): header checks, the AEAD
- * and session_decode(). store.c keeps its decoder internal, so each input
+ * and session_decode(). The store keeps its file reader internal, so each input
  * becomes the account's file in a state directory set up once with a
  * fixed key. The first byte picks the mode (fuzz-store.h): the rest is
  * either the raw file, or a plaintext the harness seals with the right
@@ -15,7 +15,7 @@
 #include "fuzz-store.h"
 #include "fuzz.h"
 #include "util/secret.h"
-#include "store/session.h"
+#include "store/session-codec.h"
 #include "store/store.h"
 
 static char *state_dir, *accounts_dir, *session_path;

@@ -2,13 +2,13 @@
 #pragma once
 
 /* What fuzz-store-file and gen-seeds agree on: the store key, account and
- * issuer the harness uses, and the file layout of store.c (header "TSRS",
- * version 1, three zero bytes, 24-byte nonce; XChaCha20-Poly1305 over the
- * session encoding with header || "account\0" NAME "\0" || "issuer\0"
- * ISSUER "\0" as associated data). The layout is repeated here so the
- * harness can seal arbitrary plaintexts and reach session_decode()
- * through the store; a change in store.c shows up as sealed seeds that no
- * longer load (fuzz-store-file checks that they do). */
+ * issuer the harness uses, and the file layout of store/sealed-file.c
+ * (header "TSRS", version 1, three zero bytes, 24-byte nonce;
+ * XChaCha20-Poly1305 over the session encoding with header || "account\0"
+ * NAME "\0" || "issuer\0" ISSUER "\0" as associated data). The layout is
+ * repeated here so the harness can seal arbitrary plaintexts and reach
+ * session_decode() through the store; a change in sealed-file.c shows up as
+ * sealed seeds that no longer load (fuzz-store-file checks that they do). */
 
 #include <sodium.h>
 #include <stdint.h>

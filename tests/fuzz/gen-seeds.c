@@ -12,7 +12,7 @@
 #include "fuzz-store.h"
 #include "fuzz.h"
 #include "util/secret.h"
-#include "store/session.h"
+#include "store/session-codec.h"
 #include "store/store.h"
 
 static const char *corpus;

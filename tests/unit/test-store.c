@@ -6,29 +6,11 @@
 #include <sys/stat.h>
 
 #include "util/secret.h"
-#include "store/session.h"
+#include "store/session-codec.h"
 #include "store/store.h"
+#include "tests.h"
 
-/* Never print field values: some are tokens. */
-#define CHECK(expr)                                                             \
-        do {                                                                    \
-                if (!(expr)) {                                                  \
-                        fprintf(stderr, "%s:%d: check failed: %s\n",            \
-                                __FILE__, __LINE__, #expr);                     \
-                        exit(EXIT_FAILURE);                                     \
-                }                                                               \
-        } while (0)
-
-#define CHECK_R(expr, want)                                                     \
-        do {                                                                    \
-                int _r_ = (expr);                                               \
-                if (_r_ != (want)) {                                            \
-                        fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d\n", \
-                                __FILE__, __LINE__, #expr, _r_,                 \
-                                strerror(_r_ < 0 ? -_r_ : _r_), (want));        \
-                        exit(EXIT_FAILURE);                                     \
-                }                                                               \
-        } while (0)
+/* Checks never print field values: some are tokens. */
 
 #define ISSUER "https://account.gipo.it"
 #define ACCESS_TOKEN "eyJhbGciOi.at-Zq81-distinctive-access-token.sig"
