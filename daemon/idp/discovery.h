@@ -1,64 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* OpenID Provider discovery: fetches {issuer}/.well-known/openid-configuration,
- * checks it strictly, merges the account's endpoint overrides, and caches
- * the result per issuer (one fetch however many callers wait for it). */
+/* OpenID Provider discovery for accounts: the endpoints of an account's
+ * issuer, fetched and checked once per issuer (discovery-document.h)
+ * however many callers wait for them, with the account's endpoint
+ * overrides merged in. */
 
 #include "conf/conf.h"
 #include "glue/curl-glue.h"
+#include "idp/endpoints.h"
 #include "util/util.h"
-
-typedef struct oidc_endpoints {
-        char *issuer;
-        char *authorization_endpoint;
-        char *token_endpoint;
-        char *device_authorization_endpoint;    /* NULL: device flow unavailable */
-        char *revocation_endpoint;              /* NULL: no RFC 7009 revocation */
-        char *introspection_endpoint;           /* NULL when not advertised */
-        char *userinfo_endpoint;                /* the IdP's, not GipoNext's API */
-        /* code_challenge_methods_supported lists S256. tessera sends S256
-         * regardless; this is for diagnostics. True when not discovered. */
-        bool pkce_s256;
-} oidc_endpoints;
-
-oidc_endpoints *oidc_endpoints_free(oidc_endpoints *e);
-DEFINE_TRIVIAL_CLEANUP_FUNC(oidc_endpoints *, oidc_endpoints_free);
-int oidc_endpoints_dup(const oidc_endpoints *e, oidc_endpoints **ret);
-
-/* "{issuer without trailing slashes}/.well-known/openid-configuration". */
-int oidc_discovery_url(const char *issuer, char **ret);
-
-/* Pure parser for a discovery document (also the fuzz target). Requires
- * issuer == expected_issuer byte for byte, authorization_endpoint and
- * token_endpoint; every endpoint present must be a string accepted by
- * url_is_acceptable(). Unknown fields are ignored, JSON null counts as
- * absent for optional fields. On failure returns -EBADMSG (or -ENOMEM) and,
- * when error_message is not NULL, sets it to a newly allocated
- * explanation. */
-int oidc_discovery_parse(const char *json, size_t size, const char *expected_issuer,
-                         oidc_endpoints **ret, char **error_message);
-
-/* Overrides from the account's *_endpoint keys win over discovery. */
-int oidc_endpoints_apply_overrides(oidc_endpoints *e, const conf_account *a);
-/* When the account overrides authorization, token, device authorization
- * and revocation endpoints no discovery is needed: returns 1 and the
- * endpoints. Returns 0 when discovery is needed. */
-int oidc_endpoints_from_config(const conf_account *a, oidc_endpoints **ret);
-
-/* One asynchronous discovery fetch. */
-typedef struct discovery_fetch discovery_fetch;
-
-/* endpoints is owned by the callee on success (NULL on error); message
- * explains error and is valid during the call. The callback may free d. */
-typedef void (*discovery_fetch_callback_t)(discovery_fetch *d, int error, const char *message,
-                                           oidc_endpoints *endpoints, void *userdata);
-
-int discovery_fetch_start(curl_glue *g, const char *issuer,
-                          discovery_fetch_callback_t callback, void *userdata,
-                          discovery_fetch **ret);
-discovery_fetch *discovery_fetch_free(discovery_fetch *d);
-DEFINE_TRIVIAL_CLEANUP_FUNC(discovery_fetch *, discovery_fetch_free);
 
 /* Per-issuer cache with request coalescing. Successful results are kept
  * for the cache's lifetime (or until invalidated); failures are not

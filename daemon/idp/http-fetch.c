@@ -6,11 +6,10 @@
 
 #include <sodium.h>
 
-#include "config.h"
 #include "idp/http-fetch.h"
+#include "util/growbuf.h"
 #include "util/secret.h"
 
-#define USER_AGENT "tessera/" PACKAGE_VERSION
 #define CONTENT_TYPE_MAX 256
 #define BODY_INITIAL_CAP ((size_t) 4096)
 
@@ -31,8 +30,7 @@ struct http_fetch {
         char *form_body;                /* secret */
         size_t form_size;
 
-        char *body;                     /* secret */
-        size_t body_size, body_cap, max_body;
+        growbuf body;                   /* secret, capped at the request's max_body */
         bool body_too_big, body_oom;
 
         char *content_type;
@@ -71,7 +69,7 @@ http_fetch *http_fetch_free(http_fetch *f) {
         fetch_wipe_request(f);
         if (f->easy)
                 curl_easy_cleanup(f->easy);
-        secret_free(f->body);
+        growbuf_done(&f->body);
         free(f->content_type);
         free(f);
         return NULL;
@@ -80,42 +78,22 @@ http_fetch *http_fetch_free(http_fetch *f) {
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
         http_fetch *f = userdata;
         size_t n = nmemb;
+        int r;
 
         if (size != 1 && __builtin_mul_overflow(size, nmemb, &n)) {
                 f->body_too_big = true;
                 return 0;
         }
-        if (n > f->max_body - f->body_size) {
+        /* Returning less than n aborts the transfer with CURLE_WRITE_ERROR. */
+        r = growbuf_append(&f->body, ptr, n);
+        if (r == -E2BIG) {
                 f->body_too_big = true;
-                return 0;       /* aborts the transfer with CURLE_WRITE_ERROR */
+                return 0;
         }
-
-        if (f->body_size + n + 1 > f->body_cap) {
-                size_t need = f->body_size + n + 1, cap;
-                char *p;
-
-                /* Secret memory cannot be realloc()ed: copy into a bigger
-                 * block; the old one is wiped by secret_free(). */
-                cap = MAX(f->body_cap, BODY_INITIAL_CAP);
-                while (cap < need)
-                        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-                cap = MIN(cap, f->max_body + 1);
-
-                p = secret_alloc(cap);
-                if (!p) {
-                        f->body_oom = true;
-                        return 0;
-                }
-                if (f->body_size > 0)
-                        memcpy(p, f->body, f->body_size);
-                secret_free(f->body);
-                f->body = p;
-                f->body_cap = cap;
+        if (r < 0) {
+                f->body_oom = true;
+                return 0;
         }
-
-        memcpy(f->body + f->body_size, ptr, n);
-        f->body_size += n;
-        f->body[f->body_size] = '\0';
         return n;
 }
 
@@ -129,111 +107,6 @@ static int map_curl_error(http_fetch *f, CURLcode code, const char **ret_message
                 return -ENOMEM;
         }
         return http_map_curl_error(f->easy, code, ret_message);
-}
-
-int http_map_curl_error(CURL *easy, CURLcode code, const char **ret_message) {
-        long os_errno = 0;
-
-        /* Switch on int: CURLcode has ~100 values and -Wswitch-enum would
-         * want every one listed. */
-        switch ((int) code) {
-        case CURLE_OPERATION_TIMEDOUT:
-                *ret_message = "timed out";
-                return -ETIMEDOUT;
-        case CURLE_COULDNT_CONNECT:
-                (void) curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
-                if (os_errno == ETIMEDOUT) {
-                        *ret_message = "connect timed out";
-                        return -ETIMEDOUT;
-                }
-                if (os_errno > 0 && os_errno != ECONNREFUSED && os_errno < 4096) {
-                        *ret_message = "cannot connect";
-                        return -(int) os_errno;
-                }
-                *ret_message = "connection refused";
-                return -ECONNREFUSED;
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-                *ret_message = "cannot resolve host name";
-                return -EHOSTUNREACH;
-        case CURLE_SSL_CONNECT_ERROR:
-        case CURLE_PEER_FAILED_VERIFICATION:
-        case CURLE_SSL_CERTPROBLEM:
-        case CURLE_SSL_CIPHER:
-        case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CRL_BADFILE:
-        case CURLE_SSL_ISSUER_ERROR:
-        case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-        case CURLE_SSL_INVALIDCERTSTATUS:
-        case CURLE_SSL_SHUTDOWN_FAILED:
-        case CURLE_SSL_ENGINE_NOTFOUND:
-        case CURLE_SSL_ENGINE_SETFAILED:
-        case CURLE_SSL_ENGINE_INITFAILED:
-        case CURLE_USE_SSL_FAILED:
-                *ret_message = "TLS error";
-                return -EPROTO;
-        case CURLE_GOT_NOTHING:
-        case CURLE_SEND_ERROR:
-        case CURLE_RECV_ERROR:
-        case CURLE_PARTIAL_FILE:
-                *ret_message = "connection lost";
-                return -ECONNRESET;
-        case CURLE_WEIRD_SERVER_REPLY:
-        case CURLE_HTTP2:
-        case CURLE_HTTP2_STREAM:
-        case CURLE_BAD_CONTENT_ENCODING:
-        case CURLE_TOO_MANY_REDIRECTS:
-                *ret_message = "invalid HTTP response";
-                return -EBADMSG;
-        case CURLE_UNSUPPORTED_PROTOCOL:
-        case CURLE_URL_MALFORMAT:
-                *ret_message = "unsupported or malformed URL";
-                return -EINVAL;
-        case CURLE_OUT_OF_MEMORY:
-                *ret_message = "out of memory";
-                return -ENOMEM;
-        }
-        *ret_message = "HTTP transfer failed";
-        return -EIO;
-}
-
-int http_parse_retry_after(const char *value, int64_t now, uint64_t *ret_sec) {
-        uint64_t sec = 0;
-        const char *p;
-        size_t n;
-
-        if (!value)
-                return -EINVAL;
-        value += strspn(value, " \t");
-        n = strlen(value);
-        while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
-                n--;
-        if (n == 0 || n > 64)
-                return -EINVAL;
-
-        if (strspn(value, "0123456789") == n) {
-                for (p = value; p < value + n; p++) {
-                        sec = sec * 10 + (uint64_t) (*p - '0');
-                        if (sec > HTTP_FETCH_MAX_RETRY_AFTER_SEC) {
-                                sec = HTTP_FETCH_MAX_RETRY_AFTER_SEC;
-                                break;
-                        }
-                }
-        } else {
-                char buf[65];
-                time_t t;
-
-                memcpy(buf, value, n);
-                buf[n] = '\0';
-                t = curl_getdate(buf, NULL);
-                if (t < 0)
-                        return -EINVAL;
-                if ((int64_t) t > now)
-                        sec = MIN((uint64_t) ((int64_t) t - now), HTTP_FETCH_MAX_RETRY_AFTER_SEC);
-        }
-
-        *ret_sec = sec;
-        return 0;
 }
 
 static void fetch_read_retry_after(http_fetch *f, http_response *resp) {
@@ -288,8 +161,8 @@ static void on_done(CURL *easy, CURLcode result, void *userdata) {
                 }
         }
         resp.content_type = f->content_type;
-        resp.body = f->body ?: "";
-        resp.body_size = f->body_size;
+        resp.body = f->body.data ?: "";
+        resp.body_size = f->body.len;
         fetch_read_retry_after(f, &resp);
 
         if (resp.status < 100 || resp.status > 999) {
@@ -334,36 +207,6 @@ static int fetch_add_auth_header(http_fetch *f, const char *scheme, const char *
         return fetch_add_header(f, line);
 }
 
-#define SETOPT(easy, opt, val)                                          \
-        do {                                                            \
-                if (curl_easy_setopt((easy), (opt), (val)) != CURLE_OK) \
-                        return -EIO;                                    \
-        } while (0)
-
-int http_easy_setup_common(CURL *easy, const char *url, uint64_t timeout_usec) {
-        uint64_t timeout = timeout_usec ?: HTTP_FETCH_DEFAULT_TIMEOUT_USEC;
-        uint64_t connect_timeout = MIN(timeout, HTTP_FETCH_CONNECT_TIMEOUT_USEC);
-
-        SETOPT(easy, CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-        SETOPT(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-        SETOPT(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-        SETOPT(easy, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
-        SETOPT(easy, CURLOPT_REDIR_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-        SETOPT(easy, CURLOPT_FOLLOWLOCATION, 0L);
-        SETOPT(easy, CURLOPT_NOSIGNAL, 1L);
-        SETOPT(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-        SETOPT(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-        SETOPT(easy, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
-        /* At least 1 ms each: 0 would mean "no timeout" to curl. */
-        SETOPT(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) MAX(connect_timeout / USEC_PER_MSEC, (uint64_t) 1));
-        SETOPT(easy, CURLOPT_TIMEOUT_MS,
-               (long) MAX(MIN(timeout / USEC_PER_MSEC, (uint64_t) LONG_MAX), (uint64_t) 1));
-        SETOPT(easy, CURLOPT_USERAGENT, USER_AGENT);
-        return 0;
-}
 
 static int fetch_configure(http_fetch *f, const http_request *req) {
         int r;
@@ -371,9 +214,9 @@ static int fetch_configure(http_fetch *f, const http_request *req) {
         r = http_easy_setup_common(f->easy, req->url, req->timeout_usec);
         if (r < 0)
                 return r;
-        SETOPT(f->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) f->max_body);
-        SETOPT(f->easy, CURLOPT_WRITEFUNCTION, on_write);
-        SETOPT(f->easy, CURLOPT_WRITEDATA, f);
+        HTTP_SETOPT(f->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) f->body.max);
+        HTTP_SETOPT(f->easy, CURLOPT_WRITEFUNCTION, on_write);
+        HTTP_SETOPT(f->easy, CURLOPT_WRITEDATA, f);
 
         r = fetch_add_header(f, "Accept: application/json");
         if (r < 0)
@@ -396,7 +239,7 @@ static int fetch_configure(http_fetch *f, const http_request *req) {
         case HTTP_METHOD_GET:
                 if (req->form_body)
                         return -EINVAL;
-                SETOPT(f->easy, CURLOPT_HTTPGET, 1L);
+                HTTP_SETOPT(f->easy, CURLOPT_HTTPGET, 1L);
                 break;
         case HTTP_METHOD_POST:
                 r = fetch_add_header(f, "Content-Type: application/x-www-form-urlencoded");
@@ -406,23 +249,24 @@ static int fetch_configure(http_fetch *f, const http_request *req) {
                 if (!f->form_body)
                         return -ENOMEM;
                 f->form_size = strlen(f->form_body);
-                SETOPT(f->easy, CURLOPT_POST, 1L);
+                HTTP_SETOPT(f->easy, CURLOPT_POST, 1L);
                 /* POSTFIELDS (not COPYPOSTFIELDS): curl reads our secret
                  * copy instead of making its own. */
-                SETOPT(f->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) f->form_size);
-                SETOPT(f->easy, CURLOPT_POSTFIELDS, f->form_body);
+                HTTP_SETOPT(f->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) f->form_size);
+                HTTP_SETOPT(f->easy, CURLOPT_POSTFIELDS, f->form_body);
                 break;
         case _HTTP_METHOD_MAX:
                 return -EINVAL;
         }
 
-        SETOPT(f->easy, CURLOPT_HTTPHEADER, f->headers);
+        HTTP_SETOPT(f->easy, CURLOPT_HTTPHEADER, f->headers);
         return 0;
 }
 
 int http_fetch_start(curl_glue *g, const http_request *req,
                      http_fetch_callback_t callback, void *userdata, http_fetch **ret) {
         _cleanup_(http_fetch_freep) http_fetch *f = NULL;
+        size_t max_body;
         int r;
 
         if (!g || !req || isempty(req->url) || !callback || !ret)
@@ -436,9 +280,11 @@ int http_fetch_start(curl_glue *g, const http_request *req,
         f->glue = g;
         f->callback = callback;
         f->userdata = userdata;
-        f->max_body = req->max_body ?: HTTP_FETCH_DEFAULT_MAX_BODY;
-        if (f->max_body >= SIZE_MAX / 4)
+        max_body = req->max_body ?: HTTP_FETCH_DEFAULT_MAX_BODY;
+        if (max_body >= SIZE_MAX / 4)
                 return -EINVAL;
+        growbuf_init(&f->body, max_body, true);
+        growbuf_set_initial(&f->body, BODY_INITIAL_CAP);
 
         f->easy = curl_easy_init();
         if (!f->easy)

@@ -9,13 +9,10 @@
 #include <stdint.h>
 
 #include "glue/curl-glue.h"
+#include "idp/http-common.h"
 #include "util/util.h"
 
-#define HTTP_FETCH_DEFAULT_TIMEOUT_USEC (30 * USEC_PER_SEC)
-#define HTTP_FETCH_CONNECT_TIMEOUT_USEC (10 * USEC_PER_SEC)
 #define HTTP_FETCH_DEFAULT_MAX_BODY ((size_t) 1024 * 1024)
-/* A server cannot make us wait longer than this through Retry-After. */
-#define HTTP_FETCH_MAX_RETRY_AFTER_SEC UINT64_C(3600)
 
 typedef enum http_method {
         HTTP_METHOD_GET,
@@ -75,17 +72,3 @@ int http_fetch_start(curl_glue *g, const http_request *req,
 /* Cancels if still running, wipes every secret. NULL-safe. */
 http_fetch *http_fetch_free(http_fetch *f);
 DEFINE_TRIVIAL_CLEANUP_FUNC(http_fetch *, http_fetch_free);
-
-/* Retry-After value: delay-seconds or an HTTP-date. Returns 0 and the
- * delay in seconds (0 for a date in the past), capped at
- * HTTP_FETCH_MAX_RETRY_AFTER_SEC, or -EINVAL. now is unix seconds. */
-/* The settings every request to the outside shares: http/https only, no
- * redirects, TLS 1.2+ with peer and host verification, connect and total
- * timeouts (0: the default), our user agent. */
-int http_easy_setup_common(CURL *easy, const char *url, uint64_t timeout_usec);
-
-/* A finished transfer's CURLcode as a negative errno and a short message
- * without secrets. */
-int http_map_curl_error(CURL *easy, CURLcode code, const char **ret_message);
-
-int http_parse_retry_after(const char *value, int64_t now, uint64_t *ret_sec);

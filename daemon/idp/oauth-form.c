@@ -4,8 +4,11 @@
 
 #include <sodium.h>
 
-#include "idp/oauth-internal.h"
+#include "idp/oauth-form.h"
 #include "util/secret.h"
+
+/* No real limit: the parts are bounded by what the caller holds. */
+#define FORM_MAX (SIZE_MAX / 2)
 
 /* ---- Form encoding ---- */
 
@@ -57,7 +60,7 @@ int oauth_form_urlencode(const char *s, char **ret) {
 }
 
 int oauth_form_add(oauth_form *f, const char *name, const char *value) {
-        size_t nn, nv, need;
+        size_t nn, nv, n;
         char *p;
         int r;
 
@@ -69,39 +72,32 @@ int oauth_form_add(oauth_form *f, const char *name, const char *value) {
         r = urlencoded_size(value, &nv);
         if (r < 0)
                 return r;
-        /* size + '&' + name + '=' + value + NUL, each bounded by SIZE_MAX/3. */
-        if (__builtin_add_overflow(f->size, nn, &need) ||
-            __builtin_add_overflow(need, nv, &need) ||
-            __builtin_add_overflow(need, 3, &need))
+        /* '&' + name + '=' + value, each bounded by SIZE_MAX/3. */
+        if (__builtin_add_overflow(nn, nv, &n) || __builtin_add_overflow(n, 2, &n))
                 return -ENOMEM;
 
-        if (need > f->cap) {
-                size_t cap = MAX(need, MAX(f->cap * 2, (size_t) 256));
+        /* A zero form is empty; its buffer learns it is secret here. */
+        if (!f->buf.data)
+                growbuf_init(&f->buf, FORM_MAX, true);
+        r = growbuf_reserve(&f->buf, n);
+        if (r < 0)
+                return -ENOMEM;         /* -E2BIG: no body could be that long */
 
-                p = secret_alloc(cap);
-                if (!p)
-                        return -ENOMEM;
-                if (f->data)
-                        memcpy(p, f->data, f->size + 1);
-                secret_free(f->data);
-                f->data = p;
-                f->cap = cap;
-        }
-
-        p = f->data + f->size;
-        if (f->size > 0)
+        /* Encoded straight into the reserved room: no unwiped copy. */
+        p = f->buf.data + f->buf.len;
+        if (f->buf.len > 0)
                 *p++ = '&';
         p = urlencode_into(p, name);
         *p++ = '=';
         p = urlencode_into(p, value);
-        f->size = (size_t) (p - f->data);
+        f->buf.len = (size_t) (p - f->buf.data);
         return 0;
 }
 
 void oauth_form_done(oauth_form *f) {
         if (!f)
                 return;
-        secret_free(f->data);
+        growbuf_done(&f->buf);
         *f = (oauth_form) {};
 }
 

@@ -2,7 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "idp/oauth-internal.h"
+#include "idp/oauth-form.h"
+#include "idp/oauth-ops.h"
 #include "util/secret.h"
 
 /* ---- Asynchronous operations ---- */
@@ -121,7 +122,7 @@ static int op_start_post(oauth_op *op, curl_glue *g, const conf_account *a,
         req = (http_request) {
                 .method = HTTP_METHOD_POST,
                 .url = endpoint,
-                .form_body = form->data,
+                .form_body = form->buf.data,
                 .basic_credentials = basic,
                 .timeout_usec = timeout_usec,
         };

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <strings.h>
 
-#include "idp/http-fetch.h"
+#include "idp/http-common.h"
 #include "util/secret.h"
 #include "idp/upstream.h"
 
@@ -192,12 +192,6 @@ static void on_done(CURL *easy, CURLcode result, void *userdata) {
         notify_soon(u);
 }
 
-#define SETOPT(easy, opt, val)                                          \
-        do {                                                            \
-                if (curl_easy_setopt((easy), (opt), (val)) != CURLE_OK) \
-                        return -EIO;                                    \
-        } while (0)
-
 static int append_header(upstream *u, const char *line) {
         struct curl_slist *l = curl_slist_append(u->request_headers, line);
 
@@ -214,19 +208,19 @@ static int configure(upstream *u, const upstream_request *req) {
         r = http_easy_setup_common(u->easy, req->url, req->timeout_usec ?: 3600 * USEC_PER_SEC);
         if (r < 0)
                 return r;
-        SETOPT(u->easy, CURLOPT_HEADERFUNCTION, on_header);
-        SETOPT(u->easy, CURLOPT_HEADERDATA, u);
-        SETOPT(u->easy, CURLOPT_WRITEFUNCTION, on_write);
-        SETOPT(u->easy, CURLOPT_WRITEDATA, u);
+        HTTP_SETOPT(u->easy, CURLOPT_HEADERFUNCTION, on_header);
+        HTTP_SETOPT(u->easy, CURLOPT_HEADERDATA, u);
+        HTTP_SETOPT(u->easy, CURLOPT_WRITEFUNCTION, on_write);
+        HTTP_SETOPT(u->easy, CURLOPT_WRITEDATA, u);
         /* Keep the caller's path exactly: no dot-segment squashing. */
-        SETOPT(u->easy, CURLOPT_PATH_AS_IS, 1L);
+        HTTP_SETOPT(u->easy, CURLOPT_PATH_AS_IS, 1L);
 
         if (strcmp(req->method, "GET") == 0)
-                SETOPT(u->easy, CURLOPT_HTTPGET, 1L);
+                HTTP_SETOPT(u->easy, CURLOPT_HTTPGET, 1L);
         else if (strcmp(req->method, "HEAD") == 0)
-                SETOPT(u->easy, CURLOPT_NOBODY, 1L);
+                HTTP_SETOPT(u->easy, CURLOPT_NOBODY, 1L);
         else
-                SETOPT(u->easy, CURLOPT_CUSTOMREQUEST, req->method);
+                HTTP_SETOPT(u->easy, CURLOPT_CUSTOMREQUEST, req->method);
 
         if (req->body || strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0 ||
             strcmp(req->method, "PATCH") == 0) {
@@ -236,8 +230,8 @@ static int configure(upstream *u, const upstream_request *req) {
                                 return -ENOMEM;
                         memcpy(u->body, req->body, req->body_len);
                 }
-                SETOPT(u->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
-                SETOPT(u->easy, CURLOPT_POSTFIELDS, u->body ? u->body : "");
+                HTTP_SETOPT(u->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
+                HTTP_SETOPT(u->easy, CURLOPT_POSTFIELDS, u->body ? u->body : "");
         }
 
         r = append_header(u, "Accept: application/json");
@@ -256,7 +250,7 @@ static int configure(upstream *u, const upstream_request *req) {
         r = append_header(u, u->auth_header);
         if (r < 0)
                 return r;
-        SETOPT(u->easy, CURLOPT_HTTPHEADER, u->request_headers);
+        HTTP_SETOPT(u->easy, CURLOPT_HTTPHEADER, u->request_headers);
         return 0;
 }
 

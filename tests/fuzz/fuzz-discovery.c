@@ -5,7 +5,7 @@
 
 #include <sodium.h>
 
-#include "idp/discovery.h"
+#include "idp/discovery-document.h"
 #include "fuzz.h"
 
 #define ISSUER "https://idp.example.test"

@@ -6,28 +6,7 @@
 
 #include "idp/pkce.h"
 #include "util/secret.h"
-
-static unsigned failures;
-
-#define CHECK(cond)                                                             \
-        do {                                                                    \
-                if (!(cond)) {                                                  \
-                        fprintf(stderr, "%s:%d: check failed: %s\n",            \
-                                __FILE__, __LINE__, #cond);                     \
-                        failures++;                                             \
-                }                                                               \
-        } while (0)
-
-#define CHECK_STREQ(a, b)                                                       \
-        do {                                                                    \
-                const char *_a_ = (a), *_b_ = (b);                              \
-                if (!_a_ || !_b_ || strcmp(_a_, _b_) != 0) {                    \
-                        fprintf(stderr, "%s:%d: expected\n  \"%s\"\ngot\n  \"%s\"\n", \
-                                __FILE__, __LINE__, _b_ ? _b_ : "(null)",       \
-                                _a_ ? _a_ : "(null)");                          \
-                        failures++;                                             \
-                }                                                               \
-        } while (0)
+#include "tests.h"
 
 static bool is_base64url(const char *s) {
         for (; *s; s++)
@@ -218,10 +197,6 @@ int main(void) {
         test_url();
         test_url_with_fresh_values();
 
-        if (failures > 0) {
-                fprintf(stderr, "test-pkce: %u check(s) failed\n", failures);
-                return 1;
-        }
         printf("test-pkce: all checks passed\n");
         return 0;
 }

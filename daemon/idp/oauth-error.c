@@ -3,9 +3,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "idp/oauth-internal.h"
-
-/* ---- Errors ---- */
+#include "idp/oauth-error.h"
+#include "util/string-table.h"
 
 void oauth_error_done(oauth_error *e) {
         if (!e)
@@ -31,13 +30,17 @@ static const char * const error_code_table[_OAUTH_ERROR_CODE_MAX] = {
         [OAUTH_ERROR_SERVER_ERROR] = "server_error",
 };
 
+/* Private: the table's own from_string() says -EINVAL for what
+ * oauth_error_code_from_string() tells apart as NONE and OTHER. */
+DEFINE_PRIVATE_STRING_TABLE_LOOKUP_FROM_STRING(error_code, int);
+
 oauth_error_code oauth_error_code_from_string(const char *s) {
+        int c;
+
         if (!s)
                 return OAUTH_ERROR_NONE;
-        for (size_t i = 0; i < ELEMENTSOF(error_code_table); i++)
-                if (error_code_table[i] && streq(error_code_table[i], s))
-                        return (oauth_error_code) i;
-        return OAUTH_ERROR_OTHER;
+        c = error_code_from_string(s);
+        return c < 0 ? OAUTH_ERROR_OTHER : (oauth_error_code) c;
 }
 
 bool oauth_error_is_transient(const oauth_error *e) {
