@@ -15,8 +15,6 @@
 #include "http-parser.h"
 #include "wipe.h"
 
-#define _public_ __attribute__((visibility("default")))
-
 struct tessera_response {
         int status;
         char *body;
@@ -325,10 +323,7 @@ _public_ int64_t tessera_response_retry_after(const tessera_response *r) {
 _public_ tessera_response *tessera_response_free(tessera_response *r) {
         if (!r)
                 return NULL;
-        if (r->body) {
-                wipe(r->body, r->body_len + 1);
-                free(r->body);
-        }
+        wipe_free(r->body, r->body_len + 1);
         free(r->head);
         free(r->fields);
         free(r);

@@ -1,28 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Private to libtessera: the client object and the one request function
- * that tessera.c (daemon API) and api.c (GipoNext gateway) share. */
+/* Private to libtessera: the client object and the request functions that
+ * the public calls (tessera.c, token.c: daemon API; api.c: GipoNext
+ * gateway) share. request.c does the HTTP exchange. */
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "tessera/tessera.h"
 
-#define POOL_MAX 4
+#include "conn-pool.h"
+
+#define _public_ __attribute__((visibility("default")))
 
 struct tessera_client {
         char *socket_path;
+
+        pthread_mutex_t lock;    /* guards the settings below */
         unsigned timeout_ms;
         size_t max_response;     /* body cap of gateway calls; daemon calls keep HTTP_MAX_BODY */
 
-        /* Idle keep-alive connections; the lock is never held across I/O. */
-        pthread_mutex_t lock;
-        int pool[POOL_MAX];
-        size_t n_pool;
-        pid_t pool_pid;          /* a forked child must not share the parent's connections */
+        conn_pool pool;
 };
 
 typedef struct client_req {
@@ -54,3 +54,10 @@ typedef struct client_resp {
  * success. */
 int client_do(tessera_client *c, const client_req *rq, client_resp *ret);
 void client_resp_done(client_resp *r);
+
+/* A request of the daemon's own API (upper-case method, JSON body of at
+ * most 1 MiB). On success *ret_body is a NUL-terminated buffer of *ret_len
+ * bytes (plus terminator) that the caller wipes and frees. */
+int client_daemon_request(tessera_client *c, const char *method, const char *path,
+                          const char *body, unsigned timeout_ms,
+                          int *ret_status, char **ret_body, size_t *ret_len);

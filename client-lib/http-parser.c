@@ -18,11 +18,7 @@ void http_parser_init(http_parser *p, size_t max_body, bool no_body) {
 }
 
 void http_parser_done(http_parser *p) {
-        if (p->body) {
-                wipe(p->body, p->body_alloc);
-                free(p->body);
-        }
-        p->body = NULL;
+        p->body = wipe_free(p->body, p->body_alloc);
         p->body_len = p->body_alloc = 0;
 }
 
@@ -50,8 +46,7 @@ static int body_reserve(http_parser *p, size_t extra) {
                 return -ENOMEM;
         if (p->body) {
                 memcpy(n, p->body, p->body_len);
-                wipe(p->body, p->body_alloc);
-                free(p->body);
+                wipe_free(p->body, p->body_alloc);
         }
         p->body = n;
         p->body_alloc = a;
@@ -65,11 +60,6 @@ static int body_append(http_parser *p, const char *d, size_t n) {
         memcpy(p->body + p->body_len, d, n);
         p->body_len += n;
         return 0;
-}
-
-static bool is_tchar(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
 }
 
 static bool is_ows(char c) {
@@ -101,7 +91,7 @@ static int parse_header(http_parser *p, const char *l, size_t n) {
         size_t c = 0, vs, ve;
 
         while (c < n && l[c] != ':') {
-                if (!is_tchar(l[c]))
+                if (!http_is_tchar(l[c]))
                         return -EBADMSG;
                 c++;
         }

@@ -10,12 +10,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define HTTP_MAX_HEAD      (16U * 1024U)
 #define HTTP_MAX_HEADERS   64U
 #define HTTP_MAX_BODY      (1024U * 1024U)
 #define HTTP_MAX_LINE      256U
 #define HTTP_MAX_TRAILERS  (8U * 1024U)
+
+/* RFC 9110 tchar: header names and methods. */
+static inline bool http_is_tchar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+}
 
 typedef enum {
         HTTP_ST_HEAD,

@@ -73,14 +73,15 @@ expect "$conf5" "tessera.conf(5) key" "${keys[@]/%/ =}"
 mapfile -t sections < <(grep -ho '{ "[a-z_]*", *SECTION_[A-Z]*' "${daemon_c[@]}" | sed 's/.*SECTION_//' | tr 'A-Z' 'a-z' | sort -u)
 expect "$conf5" "tessera.conf(5) section" "${sections[@]/#/[}"
 
-# The tessera command: its commands, long options and exit codes.
-ctl="$SRC/client-lib/ctl/tessera.c"
-mapfile -t commands < <(grep -o 'strcmp(command, "[a-z]*")' "$ctl" | sed 's/.*"\([a-z]*\)".*/\1/' | sort -u)
+# The tessera command: its commands, long options and exit codes, wherever
+# in client-lib/ctl/ the verb table, the option table and the exit codes are.
+mapfile -t ctl < <(find "$SRC/client-lib/ctl" -name '*.[ch]' | sort)
+mapfile -t commands < <(grep -ho '{ *"[a-z]*", *cmd_[a-z_]*' "${ctl[@]}" | sed 's/{ *"\([a-z]*\)".*/\1/' | sort -u)
 commands_section=$(sed -n 's/.* COMMANDS \(.*\) OPTIONS .*/\1/p' <<<"$tessera1")
 expect "$commands_section" "tessera(1) command" "${commands[@]/#/ }"
-mapfile -t ctl_opts < <(grep -o '{ *"[a-z-]*", *[a-z_]*_argument' "$ctl" | sed 's/{ *"\([a-z-]*\)".*/--\1/' | sort -u)
+mapfile -t ctl_opts < <(grep -ho '{ *"[a-z-]*", *[a-z_]*_argument' "${ctl[@]}" | sed 's/{ *"\([a-z-]*\)".*/--\1/' | sort -u)
 expect "$tessera1" "tessera(1) option" "${ctl_opts[@]}"
-mapfile -t exits < <(grep -o 'EXIT_[A-Z]* *= *[0-9]*' "$ctl" | sed 's/.*= *//' | sort -u)
+mapfile -t exits < <(grep -ho 'EXIT_[A-Z]* *= *[0-9]*' "${ctl[@]}" | sed 's/.*= *//' | sort -u)
 # In the EXIT STATUS list each code stands alone before its description.
 exit_section=$(sed -n 's/.*EXIT STATUS \(.*\) ENVIRONMENT.*/\1/p' <<<"$tessera1")
 expect "$exit_section" "tessera(1) exit status" "${exits[@]/%/ }"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "api-cmd.h"
+#include "common.h"
 #include "json-reader.h"
 #include "output.h"
 
@@ -212,4 +213,150 @@ int api_write_response(FILE *f, const tessera_response *r, bool include) {
         if (len > 0 && fwrite(body, 1, len, f) != len)
                 return -errno;
         return ferror(f) ? -EIO : 0;
+}
+
+bool api_method_is_valid(const char *s) {
+        size_t n = 0;
+
+        for (; s[n]; n++)
+                if (s[n] < 'A' || s[n] > 'Z' || n >= 32)
+                        return false;
+        return n > 0;
+}
+
+/* One line for an error tesserad's gateway made itself; returns the exit code. */
+static int gateway_error(ctx *x, const tessera_response *resp, const char *code, const char *msg,
+                         const char *account) {
+        int status = tessera_response_status(resp);
+        int64_t retry = tessera_response_retry_after(resp);
+        char why[300] = "";
+
+        if (strcmp(msg, "-") != 0)
+                snprintf(why, sizeof(why), " (%s)", msg);
+        free(x->message);
+        x->message = strdup(msg);
+
+        if (strcmp(code, "login_required") == 0)
+                return report(x, TESSERA_E_LOGIN_REQUIRED, account, ACT_READ);
+        if (strcmp(code, "forbidden") == 0)
+                return report(x, TESSERA_E_FORBIDDEN, account, ACT_READ);
+        if (strcmp(code, "no_such_account") == 0)
+                return report(x, TESSERA_E_NO_ACCOUNT, account, ACT_READ);
+        if (strcmp(code, "idp_unavailable") == 0)
+                return report(x, TESSERA_E_IDP_UNAVAILABLE, account, ACT_READ);
+
+        if (strcmp(code, "tenant_not_allowed") == 0) {
+                fprintf(stderr, "tessera: account \"%s\" is logged in to a tenant it may not use %s; "
+                        "log in with a user of an allowed tenant: tessera login %s\n", account, why, account);
+                return EXIT_FORBIDDEN;
+        }
+        if (strcmp(code, "rate_limited") == 0) {
+                if (retry >= 0)
+                        fprintf(stderr, "tessera: GipoNext is rate limiting account \"%s\"; try again in %lld s, "
+                                "or let tesserad wait with --wait %lld\n", account, (long long) retry,
+                                (long long) (retry < 1 ? 1 : retry > TESSERA_API_MAX_WAIT ? TESSERA_API_MAX_WAIT : retry));
+                else
+                        fprintf(stderr, "tessera: GipoNext is rate limiting account \"%s\"; try again later, "
+                                "or let tesserad wait with --wait SECONDS\n", account);
+        } else if (strcmp(code, "payload_too_large") == 0)
+                fprintf(stderr, "tessera: tesserad does not forward a request body that large%s; "
+                        "send a smaller one\n", why);
+        else if (strcmp(code, "api_unavailable") == 0)
+                fprintf(stderr, "tessera: tesserad cannot reach GipoNext%s; check the network and try again\n", why);
+        else if (strcmp(code, "api_busy") == 0)
+                fprintf(stderr, "tessera: tesserad is forwarding as many GipoNext requests as it allows%s; "
+                        "try again shortly\n", why);
+        else if (strcmp(code, "api_timeout") == 0)
+                fprintf(stderr, "tessera: GipoNext did not answer tesserad in time%s; try again later\n", why);
+        else if (strcmp(code, "shutting_down") == 0)
+                fprintf(stderr, "tessera: tesserad is shutting down%s; try again once it is back "
+                        "(systemctl status tesserad)\n", why);
+        else if (strcmp(code, "bad_request") == 0)
+                fprintf(stderr, "tessera: tesserad rejected the request%s; check the method and the path\n", why);
+        else {
+                char c[64];
+                fprintf(stderr, "tessera: tesserad answered %d with error %s%s; see: journalctl -u tesserad\n",
+                        status, safe_text(code, c, sizeof(c)), why);
+        }
+
+        if (status == 401)
+                return EXIT_LOGIN;
+        if (status == 403)
+                return EXIT_FORBIDDEN;
+        return EXIT_FAIL;
+}
+
+int cmd_api(ctx *x, const char *account) {
+        const char *method = x->method, *path = x->path;
+        tessera_response *resp = NULL;
+        char *body = NULL, msg[256], text[160], safe_path[128];
+        const char *code;
+        size_t body_len = 0;
+        int status, r, ret;
+
+        if (x->data) {
+                r = api_read_data(x->data, TESSERA_API_MAX_REQUEST, &body, &body_len);
+                if (r == -EFBIG) {
+                        fprintf(stderr, "tessera: the request body is larger than %u MiB, more than tesserad "
+                                "forwards; send a smaller one\n", TESSERA_API_MAX_REQUEST / (1024U * 1024U));
+                        return EXIT_FAIL;
+                }
+                if (r < 0) {
+                        char name[128];
+                        fprintf(stderr, "tessera: cannot read the request body from %s (%s); check the --data argument\n",
+                                strcmp(x->data, "@-") == 0 ? "standard input" : safe_text(x->data + 1, name, sizeof(name)),
+                                strerror(-r));
+                        return EXIT_FAIL;
+                }
+        }
+
+        r = tessera_api_call(x->client, account, method, path, body, body_len, x->content_type,
+                             x->wait_s, 0, &resp);
+        free(body);
+        if (r == TESSERA_E_INVALID) {
+                /* Account and method were checked already: it is the path. */
+                fprintf(stderr, "tessera: cannot send the path \"%s\": it must be percent-encoded (RFC 3986), "
+                        "without spaces, \"..\" segments or a fragment, at most %u bytes; see: tessera --help\n",
+                        safe_text(path, safe_path, sizeof(safe_path)), TESSERA_API_MAX_PATH);
+                return EXIT_USAGE;
+        }
+        if (r == TESSERA_E_TOO_LARGE) {
+                fprintf(stderr, "tessera: the answer is larger than the %u MiB this command accepts; "
+                        "ask for less (paging, filters)\n", TESSERA_API_DEFAULT_MAX_RESPONSE / (1024U * 1024U));
+                return EXIT_FAIL;
+        }
+        if (r < 0)
+                return report(x, r, account, ACT_READ);
+
+        /* The body goes out as it came, whatever the status: with the exit
+         * code a script has both. */
+        r = api_write_response(stdout, resp, x->include);
+        if (r == 0 && fflush(stdout) != 0)
+                r = -errno;
+        if (r < 0) {
+                fprintf(stderr, "tessera: cannot write the answer to standard output (%s)\n", strerror(-r));
+                tessera_response_free(resp);
+                return EXIT_FAIL;
+        }
+
+        status = tessera_response_status(resp);
+        if (status < 400)
+                ret = EXIT_OK;
+        else if ((code = api_daemon_error(resp, msg, sizeof(msg))))
+                ret = gateway_error(x, resp, code, msg, account);
+        else {
+                int64_t retry = tessera_response_retry_after(resp);
+
+                api_status_text(resp, text, sizeof(text));
+                if (status == 401)
+                        fprintf(stderr, "tessera: GipoNext answered %s; if it persists, log in again: tessera login %s\n",
+                                text, account);
+                else if (status == 429 && retry >= 0)
+                        fprintf(stderr, "tessera: GipoNext answered %s; try again in %lld s\n", text, (long long) retry);
+                else
+                        fprintf(stderr, "tessera: GipoNext answered %s\n", text);
+                ret = status == 401 ? EXIT_LOGIN : status == 403 ? EXIT_FORBIDDEN : EXIT_FAIL;
+        }
+        tessera_response_free(resp);
+        return ret;
 }

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* The mechanics of `tessera api`: reading the request body, telling
- * tesserad's own errors from GipoNext's, writing the answer. */
+/* The mechanics of `tessera api` (the command itself is cmd_api()):
+ * reading the request body, telling tesserad's own errors from GipoNext's,
+ * writing the answer. */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include <tessera/tessera.h>
+
+/* An HTTP method as the command accepts it: upper case, 1 to 32 letters. */
+bool api_method_is_valid(const char *s);
 
 /* The --data argument: the text itself, "@FILE" or "@-" (standard input),
  * read as bytes. -EFBIG when longer than max, -errno when unreadable. */

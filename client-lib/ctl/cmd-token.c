@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+
+/* tessera token and tessera accounts. The token goes straight from the
+ * library's wiped buffers to standard output, never through stdio. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "output.h"
+#include "wipe.h"
+
+int cmd_accounts(ctx *x, const char *account) {
+        response resp = {};
+        const jr_node *list;
+        bool first = true;
+        int r;
+
+        r = daemon_call(x, "GET", "/v1/status", NULL, 0, &resp);
+        if (r < 0)
+                return report(x, r, "default", ACT_READ);
+
+        list = jr_get(jr_root(resp.doc), "accounts");
+        if (!list || list->type != JR_ARRAY) {
+                response_done(&resp);
+                return report(x, TESSERA_E_PROTOCOL, "", ACT_READ);
+        }
+
+        if (x->json)
+                fputc('[', stdout);
+        for (const jr_node *a = list->child; a; a = a->next) {
+                const char *name = jr_get_string(a, "name");
+                if (!name)
+                        continue;
+                if (x->json) {
+                        if (!first)
+                                fputc(',', stdout);
+                        json_write_string(stdout, name);
+                } else {
+                        char safe[72];
+                        puts(safe_text(name, safe, sizeof(safe)));
+                }
+                first = false;
+        }
+        if (x->json)
+                fputs("]\n", stdout);
+
+        response_done(&resp);
+        return EXIT_OK;
+}
+
+static int write_all(int fd, const struct iovec *iov, int n) {
+        struct iovec v[4];
+
+        memcpy(v, iov, sizeof(*iov) * (size_t) n);
+        for (int i = 0; i < n;) {
+                ssize_t k = writev(fd, v + i, n - i);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                while (i < n && (size_t) k >= v[i].iov_len) {
+                        k -= (ssize_t) v[i].iov_len;
+                        i++;
+                }
+                if (i < n) {
+                        v[i].iov_base = (char *) v[i].iov_base + k;
+                        v[i].iov_len -= (size_t) k;
+                }
+        }
+        return 0;
+}
+
+int cmd_token(ctx *x, const char *account) {
+        int r;
+
+        /* Flush anything buffered so the token never sits in stdio's buffer. */
+        fflush(stdout);
+
+        if (x->json) {
+                char path[128], *buf = NULL;
+                size_t len = 0;
+                response resp = {};
+                FILE *f;
+
+                if (x->have_min_valid)
+                        snprintf(path, sizeof(path), "/v1/accounts/%s/token?min_valid=%u", account, x->min_valid);
+                else
+                        snprintf(path, sizeof(path), "/v1/accounts/%s/token", account);
+                r = daemon_call(x, "GET", path, NULL, 0, &resp);
+                if (r < 0)
+                        return report(x, r, account, ACT_READ);
+                f = open_memstream(&buf, &len);
+                if (!f) {
+                        response_done(&resp);
+                        return report(x, TESSERA_E_NOMEM, account, ACT_READ);
+                }
+                json_write_line(f, jr_root(resp.doc));
+                r = fclose(f) == 0 ? 0 : -ENOMEM;
+                response_done(&resp);
+                if (r == 0)
+                        r = write_all(STDOUT_FILENO, &(struct iovec) { buf, len }, 1);
+                wipe(buf, len);
+                free(buf);
+        } else {
+                tessera_token *t = NULL;
+                const char *v;
+
+                r = tessera_get_token(x->client, account, x->have_min_valid ? x->min_valid : 0, &t);
+                if (r < 0)
+                        return report(x, r, account, ACT_READ);
+                v = tessera_token_value(t);
+                struct iovec iov[2] = { { (void *) v, strlen(v) }, { (void *) "\n", 1 } };
+                r = write_all(STDOUT_FILENO, iov, 2);
+                tessera_token_free(t);
+        }
+
+        if (r < 0) {
+                fprintf(stderr, "tessera: cannot write the token to standard output (%s)\n", strerror(-r));
+                return EXIT_FAIL;
+        }
+        return EXIT_OK;
+}
