@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "api/api-server.h"
 #include "conf/conf.h"
 #include "util/log.h"
 #include "login/login.h"
@@ -74,7 +75,12 @@ static int parse_argv(int argc, char *argv[]) {
 }
 
 static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        manager_begin_shutdown(userdata);
+        api_server *api = *(api_server **) userdata;
+
+        if (api)
+                api_server_begin_shutdown(api);
+        else
+                (void) sd_event_exit(sd_event_source_get_event(s), 0);
         return 0;
 }
 
@@ -108,6 +114,7 @@ static int load_config(conf **ret) {
 static int run(void) {
         _cleanup_(conf_freep) conf *c = NULL;
         _cleanup_(manager_freep) manager *m = NULL;
+        _cleanup_(api_server_freep) api_server *api = NULL;
         sd_event *e = NULL;
         sigset_t mask;
         int r;
@@ -143,9 +150,11 @@ static int run(void) {
         if (r < 0)
                 goto out;
 
-        r = sd_event_add_signal(e, NULL, SIGTERM, on_sigterm, m);
+        /* The API exists once the accounts are loaded; a signal before
+         * that waits in the blocked mask. */
+        r = sd_event_add_signal(e, NULL, SIGTERM, on_sigterm, &api);
         if (r >= 0)
-                r = sd_event_add_signal(e, NULL, SIGINT, on_sigterm, m);
+                r = sd_event_add_signal(e, NULL, SIGINT, on_sigterm, &api);
         if (r >= 0)
                 r = sd_event_add_signal(e, NULL, SIGHUP, on_sighup, m);
         if (r < 0) {
@@ -157,6 +166,9 @@ static int run(void) {
         r = manager_start(m);
         if (r < 0)
                 goto out;
+        r = api_server_new(m, &api);
+        if (r < 0)
+                goto out;
 
         log_info("tesserad %s ready", PACKAGE_VERSION);
         (void) sd_notify(false, "READY=1");
@@ -164,9 +176,11 @@ static int run(void) {
         r = sd_event_loop(e);
         if (r < 0)
                 log_error_errno(r, "event loop failed: %m");
+        api = api_server_free(api);
         m = manager_free(m);
         log_info("stopped");
 out:
+        api = api_server_free(api);
         m = manager_free(m);
         sd_event_unref(e);
         secret_cache_flush();

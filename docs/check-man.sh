@@ -89,7 +89,8 @@ expect "$exit_section" "tessera(1) exit status" "${exits[@]/%/ }"
 # tesserad: options, API routes, error codes, account states.
 mapfile -t d_opts < <(grep -o '{ *"[a-z-]*", *[a-z_]*_argument' "$SRC/daemon/tesserad.c" | sed 's/{ *"\([a-z-]*\)".*/--\1/' | sort -u)
 expect "$tesserad8" "tesserad(8) option" "${d_opts[@]}"
-mapfile -t account_routes < <(grep -ho 'streq(rest, "[a-z]*")' "${daemon_c[@]}" | sed 's/.*"\([a-z]*\)".*/\1/' | sort -u)
+# The route table's account routes: { API_ROUTE_X, "METHOD", "path", ...
+mapfile -t account_routes < <(grep -ho '{ *API_ROUTE_[A-Z_]*, *"[A-Z]*", *"[a-z]*"' "${daemon_c[@]}" | sed 's/.*"\([a-z]*\)"$/\1/' | sort -u)
 expect "$tesserad8" "tesserad(8) API route" "${account_routes[@]/#//v1/accounts/NAME/}"
 expect "$tesserad8" "tesserad(8) API route" /v1/status
 mapfile -t codes < <(cat "${daemon_c[@]}" | tr -s ' \n\t' '   ' |

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* What each API request means: route parsing, authorisation against the
- * configuration, and the JSON answers of DESIGN.md §5. */
+/* The one route table of the API (DESIGN.md §5): method, path, the
+ * permission a caller needs, and the handler that answers. */
 
-#include "core/account.h"
+#include "core/manager.h"
 #include "http/http-api.h"
 
 typedef enum api_route_kind {
@@ -28,17 +28,8 @@ typedef struct api_route {
  * -ENOENT: no such route (404); -EOPNOTSUPP: wrong method (405). */
 int api_route_parse(const char *method, const char *path, api_route *ret);
 
-/* Parses an unsigned decimal query value no larger than max. */
-int api_parse_seconds(const char *s, unsigned max, unsigned *ret);
-
-/* Dispatches one complete request; queues an answer or suspends it. */
-int api_routes_handle(api_request *r);
-
-/* The one place that decides what a caller may do with an account. */
-bool api_may_use_account(const manager *m, const conf_account *c, const peer *p);
-bool api_may_administer(const manager *m, const peer *p);
-
-/* Answers with the account's current token, audited. */
-int api_reply_token(api_request *r, account *a);
-/* Answers why the account has no usable token. */
-int api_reply_no_token(api_request *r, account *a);
+/* The http_api handler: dispatches one complete request (queues an
+ * answer or suspends it), and the body limit of a path. userdata is the
+ * manager. */
+int api_routes_handle(api_request *r, void *userdata);
+size_t api_routes_body_max(const char *path, void *userdata);

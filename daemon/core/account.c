@@ -5,9 +5,9 @@
 
 #include "core/account.h"
 #include "util/log.h"
-#include "core/manager.h"
 #include "util/secret.h"
 #include "store/store.h"
+#include "util/string-table.h"
 
 static const char *const account_state_table[_ACCOUNT_STATE_MAX] = {
         [ACCOUNT_LOGGED_OUT] = "logged_out",
@@ -18,10 +18,16 @@ static const char *const account_state_table[_ACCOUNT_STATE_MAX] = {
         [ACCOUNT_DEGRADED] = "degraded",
 };
 
-const char *account_state_to_string(account_state s) {
-        if ((unsigned) s >= _ACCOUNT_STATE_MAX)
-                return NULL;
-        return account_state_table[s];
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(account_state, account_state);
+
+void account_set_state(account *a, account_state s) {
+        account_state old = a->state;
+
+        if (old == s)
+                return;
+        a->state = s;
+        if (a->env && a->env->state_changed)
+                a->env->state_changed(a, old, a->env->userdata);
 }
 
 int64_t now_realtime(void) {
@@ -39,15 +45,16 @@ void format_utc(int64_t t, char ret[static 32]) {
                 (void) snprintf(ret, 32, "%" PRIi64, t);
 }
 
-int account_new(manager *m, const conf_account *c, account **ret) {
+int account_new(manager *m, account_env *env, const conf_account *c, account **ret) {
         account *a;
 
         a = calloc(1, sizeof *a);
         if (!a)
                 return -ENOMEM;
         a->manager = m;
+        a->env = env;
         a->conf = c;
-        a->state = ACCOUNT_LOGGED_OUT;
+        a->state = ACCOUNT_LOGGED_OUT;         /* the first state: nothing to tell */
         *ret = a;
         return 0;
 }
@@ -83,28 +90,28 @@ int account_load(account *a) {
         _cleanup_(freep) char *quarantined = NULL;
         int r;
 
-        r = store_load(a->manager->store, a->conf->name, a->conf->issuer, &s, &quarantined);
+        r = store_load(a->env->store, a->conf->name, a->conf->issuer, &s, &quarantined);
         if (r == -ENOENT) {
-                a->state = ACCOUNT_LOGGED_OUT;
+                account_set_state(a, ACCOUNT_LOGGED_OUT);
                 return 0;
         }
         if (r == -EBADMSG) {
                 log_error("account %s: stored session is damaged or not ours, moved aside to %s; log in again",
                           a->conf->name, strempty(quarantined));
                 account_set_error(a, "stored session was damaged and moved aside (%s)", strempty(quarantined));
-                a->state = ACCOUNT_LOGGED_OUT;
+                account_set_state(a, ACCOUNT_LOGGED_OUT);
                 return 0;
         }
         if (r < 0) {
                 log_error_errno(r, "account %s: cannot read stored session: %m", a->conf->name);
                 account_set_error(a, "cannot read stored session: %s", strerror(-r));
-                a->state = ACCOUNT_LOGGED_OUT;
+                account_set_state(a, ACCOUNT_LOGGED_OUT);
                 return r;
         }
 
         session_free(a->session);
         a->session = TAKE_PTR(s);
-        a->state = ACCOUNT_VALID;
+        account_set_state(a, ACCOUNT_VALID);
         log_info("account %s: session loaded (user %s, token %s)", a->conf->name,
                  strempty(a->session->user),
                  a->session->expires_at > now_realtime() ? "valid" : "expired");
@@ -116,12 +123,12 @@ int account_install_session(account *a, session *s) {
 
         /* Durable first: a caller must never hold a token whose refresh
          * token we could lose in a crash. */
-        r = store_save(a->manager->store, a->conf->name, a->conf->issuer, s);
+        r = store_save(a->env->store, a->conf->name, a->conf->issuer, s);
         if (r < 0)
                 return r;       /* s stays the caller's */
         session_free(a->session);
         a->session = s;
-        a->state = ACCOUNT_VALID;
+        account_set_state(a, ACCOUNT_VALID);
         account_clear_error(a);
         return 0;
 }
@@ -130,9 +137,9 @@ int account_forget_session(account *a) {
         int r;
 
         a->session = session_free(a->session);
-        a->state = ACCOUNT_LOGGED_OUT;
+        account_set_state(a, ACCOUNT_LOGGED_OUT);
         a->next_refresh_at = 0;
-        r = store_remove(a->manager->store, a->conf->name);
+        r = store_remove(a->env->store, a->conf->name);
         if (r < 0)
                 return r;
         return 0;

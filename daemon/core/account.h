@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 #include "conf/conf.h"
 #include "store/session.h"
@@ -23,15 +24,33 @@ typedef enum account_state {
 
 const char *account_state_to_string(account_state s);
 
+typedef struct account account;
 typedef struct manager manager;
 typedef struct login login;
 typedef struct refresher refresher;
 typedef struct gateway_account gateway_account;
+typedef struct revoke_job revoke_job;
+typedef struct store store;
+typedef struct curl_glue curl_glue;
+typedef struct discovery_cache discovery_cache;
 
-typedef struct account {
-        manager *manager;
+/* What every account of a daemon shares: the loop, the store, the IdP
+ * client, and the hook told of every state change (the manager's). */
+typedef struct account_env {
+        sd_event *event;
+        store *store;
+        curl_glue *curl;
+        discovery_cache *discovery;
+        revoke_job *revocations;        /* in flight, see revoke.c */
+        void (*state_changed)(account *a, account_state old, void *userdata);
+        void *userdata;
+} account_env;
+
+struct account {
+        manager *manager;               /* for the layers above core/ */
+        account_env *env;
         const conf_account *conf;       /* owned by manager->conf */
-        account_state state;
+        account_state state;            /* written by account_set_state() only */
         session *session;               /* NULL when logged out */
         char *last_error;
         uint64_t tokens_served;
@@ -39,11 +58,14 @@ typedef struct account {
         login *login;                   /* a login in progress, or its result */
         refresher *refresher;           /* refresh.c */
         gateway_account *gateway;       /* gateway.c */
-} account;
+};
 
-int account_new(manager *m, const conf_account *c, account **ret);
+int account_new(manager *m, account_env *env, const conf_account *c, account **ret);
 account *account_free(account *a);
 DEFINE_TRIVIAL_CLEANUP_FUNC(account *, account_free);
+
+/* The one place that changes a->state; tells env->state_changed. */
+void account_set_state(account *a, account_state s);
 
 /* Reads the stored session, if any. A corrupt file is reported, moved
  * aside by the store, and the account starts logged out. Logs. */

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 #include <systemd/sd-daemon.h>
 
-#include "glue/curl-glue.h"
-#include "idp/discovery.h"
-#include "gateway/gateway.h"
-#include "http/http-api.h"
-#include "util/log.h"
-#include "login/login.h"
 #include "core/manager.h"
 #include "core/refresh.h"
 #include "core/revoke.h"
+#include "glue/curl-glue.h"
+#include "idp/discovery.h"
+#include "util/log.h"
 
-#define SHUTDOWN_GRACE_USEC (5 * USEC_PER_SEC)
-#define SHUTDOWN_POLL_USEC (20 * USEC_PER_MSEC)
+static void on_state_changed(account *a, account_state old, void *userdata) {
+        manager *m = userdata;
+
+        /* While a reload rebuilds the list, m->accounts has holes (the
+         * accounts moved to the new list); it tells once at the end. */
+        if (!m->rebuilding)
+                manager_notify_status(m);
+}
 
 int manager_new(sd_event *e, const char *config_path, conf *c, manager **ret) {
         manager *m;
@@ -28,35 +31,39 @@ int manager_new(sd_event *e, const char *config_path, conf *c, manager **ret) {
                 return -ENOMEM;
         }
         m->conf = c;
+        m->env = (account_env) {
+                .event = m->event,
+                .state_changed = on_state_changed,
+                .userdata = m,
+        };
         (void) sd_event_now(e, CLOCK_MONOTONIC, &m->started_usec);
         *ret = m;
         return 0;
 }
 
-static void account_gone(account *a) {
-        gateway_account_gone(a);
-        login_account_gone(a);
+static void account_gone(manager *m, account *a) {
+        if (m->account_gone)
+                m->account_gone(a);
         refresh_account_gone(a);
         revoke_account_gone(a);
         account_free(a);
 }
 
-static void free_accounts(account **accounts, size_t n) {
+static void free_accounts(manager *m, account **accounts, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (accounts[i])
-                        account_gone(accounts[i]);
+                        account_gone(m, accounts[i]);
         free(accounts);
 }
 
 manager *manager_free(manager *m) {
         if (!m)
                 return NULL;
-        m->api = http_api_free(m->api);
-        free_accounts(m->accounts, m->n_accounts);
-        revoke_manager_done(m);
-        discovery_cache_free(m->discovery);
-        curl_glue_free(m->curl);
-        store_free(m->store);
+        free_accounts(m, m->accounts, m->n_accounts);
+        revoke_env_done(&m->env);
+        discovery_cache_free(m->env.discovery);
+        curl_glue_free(m->env.curl);
+        store_free(m->env.store);
         conf_free(m->conf);
         sd_event_unref(m->event);
         free(m->config_path);
@@ -87,14 +94,21 @@ void manager_notify_status(manager *m) {
         (void) sd_notifyf(false, "STATUS=%s", line);
 }
 
+/* Builds the account list for c, taking over the accounts of old whose
+ * configuration did not change (their slots in old become NULL). On
+ * failure old is as it was. */
 static int build_accounts(manager *m, const conf *c, account **old, size_t n_old,
                           account ***ret, size_t *ret_n) {
+        _cleanup_(freep) size_t *taken = NULL;   /* list[i] came from old[taken[i] - 1] */
         account **list;
         int r;
 
         list = calloc(c->n_accounts ? c->n_accounts : 1, sizeof *list);
-        if (!list)
+        taken = calloc(c->n_accounts ? c->n_accounts : 1, sizeof *taken);
+        if (!list || !taken) {
+                free(list);
                 return -ENOMEM;
+        }
 
         for (size_t i = 0; i < c->n_accounts; i++) {
                 const conf_account *ca = c->accounts[i];
@@ -105,7 +119,7 @@ static int build_accounts(manager *m, const conf *c, account **old, size_t n_old
                             conf_account_equal(old[j]->conf, ca)) {
                                 a = old[j];
                                 old[j] = NULL;
-                                a->conf = ca;
+                                taken[i] = j + 1;
                                 break;
                         }
                 if (a) {
@@ -113,9 +127,14 @@ static int build_accounts(manager *m, const conf *c, account **old, size_t n_old
                         continue;
                 }
 
-                r = account_new(m, ca, &a);
+                r = account_new(m, &m->env, ca, &a);
                 if (r < 0) {
-                        free_accounts(list, i);
+                        for (size_t k = 0; k < i; k++)
+                                if (taken[k] > 0) {
+                                        old[taken[k] - 1] = list[k];
+                                        list[k] = NULL;
+                                }
+                        free_accounts(m, list, i);
                         return r;
                 }
                 (void) account_load(a);
@@ -123,6 +142,11 @@ static int build_accounts(manager *m, const conf *c, account **old, size_t n_old
                         account_session_changed(a);
                 list[i] = a;
         }
+
+        /* Taken over: now configured by c. */
+        for (size_t i = 0; i < c->n_accounts; i++)
+                if (taken[i] > 0)
+                        list[i]->conf = c->accounts[i];
 
         *ret = list;
         *ret_n = c->n_accounts;
@@ -132,29 +156,25 @@ static int build_accounts(manager *m, const conf *c, account **old, size_t n_old
 int manager_start(manager *m) {
         int r;
 
-        r = store_open(m->conf->state_dir, &m->store);
+        r = store_open(m->conf->state_dir, &m->env.store);
         if (r == -EPERM)
                 return log_error_errno(r, "store: the key file in %s is accessible to other users; fix with: chmod 0600 %s/key",
                                        m->conf->state_dir, m->conf->state_dir);
         if (r < 0)
                 return log_error_errno(r, "store: cannot open %s: %m", m->conf->state_dir);
-        r = store_cleanup_temp(m->store);
+        r = store_cleanup_temp(m->env.store);
         if (r < 0)
                 log_warning_errno(r, "store: cannot remove stale temporary files: %m");
 
-        r = curl_glue_new(m->event, &m->curl);
+        r = curl_glue_new(m->event, &m->env.curl);
         if (r >= 0)
-                r = discovery_cache_new(m->curl, &m->discovery);
+                r = discovery_cache_new(m->env.curl, &m->env.discovery);
         if (r < 0)
                 return log_error_errno(r, "cannot set up the identity provider client: %m");
 
         r = build_accounts(m, m->conf, NULL, 0, &m->accounts, &m->n_accounts);
         if (r < 0)
                 return log_error_errno(r, "cannot set up accounts: %m");
-
-        r = http_api_new(m, &m->api);
-        if (r < 0)
-                return r;
 
         manager_notify_status(m);
         return 0;
@@ -193,8 +213,10 @@ int manager_reload(manager *m) {
                 return log_error_errno(r, "reload: %m");
         c->socket_mode = m->conf->socket_mode;
 
+        m->rebuilding = true;
         r = build_accounts(m, c, m->accounts, m->n_accounts, &list, &n);
         if (r < 0) {
+                m->rebuilding = false;
                 (void) sd_notify(false, "READY=1");
                 return log_error_errno(r, "reload: cannot set up accounts: %m");
         }
@@ -203,54 +225,21 @@ int manager_reload(manager *m) {
         for (size_t i = 0; i < m->n_accounts; i++)
                 if (m->accounts[i]) {
                         log_info("reload: account %s removed or changed", m->accounts[i]->conf->name);
-                        account_gone(m->accounts[i]);
+                        account_gone(m, m->accounts[i]);
                 }
         free(m->accounts);
         m->accounts = list;
         m->n_accounts = n;
+        m->rebuilding = false;
 
         old = m->conf;
         m->conf = TAKE_PTR(c);
         conf_free(old);
         log_set_max_level(m->conf->log_level);
 
-        discovery_cache_invalidate_all(m->discovery);
+        discovery_cache_invalidate_all(m->env.discovery);
         log_info("reload: configuration reloaded, %zu account(s)", m->n_accounts);
         (void) sd_notify(false, "READY=1");
         manager_notify_status(m);
         return 0;
-}
-
-static int on_shutdown_poll(sd_event_source *s, uint64_t usec, void *userdata) {
-        manager *m = userdata;
-        uint64_t now = 0;
-
-        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-        if (http_api_requests_in_flight(m->api) == 0 || now >= m->stop_deadline_usec)
-                return sd_event_exit(m->event, 0);
-
-        (void) sd_event_source_set_time(s, now + SHUTDOWN_POLL_USEC);
-        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-}
-
-void manager_begin_shutdown(manager *m) {
-        uint64_t now = 0;
-        int r;
-
-        if (m->stopping)
-                return;
-        m->stopping = true;
-        (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down");
-        log_info("shutting down");
-
-        login_manager_shutdown(m);
-        for (size_t i = 0; i < m->n_accounts; i++)
-                gateway_account_gone(m->accounts[i]);
-        http_api_quiesce(m->api);
-
-        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
-        m->stop_deadline_usec = now + SHUTDOWN_GRACE_USEC;
-        r = sd_event_add_time(m->event, NULL, CLOCK_MONOTONIC, now, 0, on_shutdown_poll, m);
-        if (r < 0)
-                (void) sd_event_exit(m->event, 0);
 }

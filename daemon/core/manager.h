@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* The daemon: the loop, the configuration, the store and the accounts.
- * Modules meet here through small interfaces, not globals. */
+/* The accounts of the daemon: the configuration, the store, the IdP
+ * client and the accounts built from them, and the reload that rebuilds
+ * them. The layers above (the API, logins, the gateway) register what
+ * must happen when an account goes away. */
 
 #include <systemd/sd-event.h>
 
@@ -10,42 +12,31 @@
 #include "conf/conf.h"
 #include "store/store.h"
 
-typedef struct http_api http_api;
-typedef struct curl_glue curl_glue;
-typedef struct discovery_cache discovery_cache;
-typedef struct revoke_job revoke_job;
-
 struct manager {
         sd_event *event;
         char *config_path;
         conf *conf;
-        store *store;
+        account_env env;                /* event, store, curl, discovery, the state hook */
         account **accounts;
         size_t n_accounts;
-        http_api *api;
-        curl_glue *curl;
-        discovery_cache *discovery;
-        revoke_job *revocations;        /* in flight, see revoke.c */
         uint64_t started_usec;          /* CLOCK_MONOTONIC */
-        bool stopping;
-        uint64_t stop_deadline_usec;
+        bool rebuilding;                /* a reload is replacing the account list */
+        /* Runs for each account that a reload removes or that the manager
+         * frees, before the account's own refresh and revocations end. */
+        void (*account_gone)(account *a);
 };
 
 int manager_new(sd_event *e, const char *config_path, conf *c, manager **ret);
 manager *manager_free(manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(manager *, manager_free);
 
-/* Opens the store, loads every account and starts listening. */
+/* Opens the store and loads every account. */
 int manager_start(manager *m);
 
 /* Re-reads the configuration; an invalid one is logged and the running
  * one kept. Accounts whose configuration did not change keep their
  * sessions. */
 int manager_reload(manager *m);
-
-/* Stops accepting, answers waiting requests, and exits the loop once the
- * requests in flight are answered (or after a grace period). */
-void manager_begin_shutdown(manager *m);
 
 account *manager_find_account(manager *m, const char *name);
 

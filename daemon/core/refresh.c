@@ -2,13 +2,12 @@
 #include <inttypes.h>
 #include <sodium.h>
 
-#include "api/api-routes.h"
 #include "glue/curl-glue.h"
 #include "idp/discovery.h"
 #include "util/log.h"
-#include "core/manager.h"
 #include "idp/oauth.h"
 #include "core/refresh.h"
+#include "util/list.h"
 #include "util/secret.h"
 #include "store/store.h"
 
@@ -16,7 +15,7 @@ struct refresh_waiter {
         refresher *owner;
         refresh_done_fn done;
         void *userdata;
-        refresh_waiter *next, *prev;
+        LIST_FIELDS(refresh_waiter, waiters);
 };
 
 struct refresher {
@@ -27,7 +26,7 @@ struct refresher {
         sd_event_source *slow_timer;    /* CLOCK_BOOTTIME: the attempt has waited too long */
         bool slow;                      /* the attempt in flight is past REFRESH_ANSWER_WAIT_USEC */
         int64_t attempt_started_at;     /* unix seconds */
-        refresh_waiter *waiters, *waiters_last;
+        LIST_HEAD(refresh_waiter, waiters);
         unsigned n_waiters;
         unsigned failures;              /* consecutive transient failures */
         int64_t unreachable_since;      /* unix seconds, 0 when reachable */
@@ -38,40 +37,6 @@ struct refresher {
 
 static double random01(void) {
         return (double) randombytes_uniform(1000000) / 1000000.0;
-}
-
-int64_t refresh_plan(int64_t refreshed_at, int64_t expires_at, unsigned margin, double r) {
-        int64_t lifetime = expires_at - refreshed_at, at;
-
-        /* An IdP that grants 0 or 1 s must not make us refresh in a loop. */
-        if (lifetime <= 2 * REFRESH_INTERVAL_MIN_SEC)
-                return refreshed_at + REFRESH_INTERVAL_MIN_SEC;
-        at = expires_at - (int64_t) margin - (int64_t) (r * (double) lifetime / 10.0);
-        /* A margin as long as the token itself would refresh at once, in a
-         * loop: never before half of the lifetime. */
-        return MAX(at, refreshed_at + lifetime / 2);
-}
-
-uint64_t refresh_backoff(unsigned n, double r, uint64_t retry_after_usec) {
-        uint64_t d = REFRESH_BACKOFF_MIN_USEC;
-
-        for (unsigned i = 1; i < n && d < REFRESH_BACKOFF_MAX_USEC; i++)
-                d *= 2;
-        d = MIN(d, REFRESH_BACKOFF_MAX_USEC);
-        d = (uint64_t) ((double) d * (0.5 + r / 2.0));
-        return MAX(d, retry_after_usec);
-}
-
-bool refresh_wanted(int64_t now, int64_t refreshed_at, int64_t expires_at, unsigned min_valid) {
-        int64_t lifetime = expires_at - refreshed_at, need = (int64_t) min_valid;
-
-        if (expires_at <= now)
-                return true;
-        /* More than any token of this IdP lasts: the freshest one is the
-         * answer, refreshed at most once per half lifetime. */
-        if (lifetime > 0 && need > lifetime)
-                need = lifetime / 2;
-        return expires_at - now < need;
 }
 
 static refresher *refresher_get(account *a) {
@@ -87,7 +52,7 @@ static refresher *refresher_get(account *a) {
 static uint64_t boottime_now(account *a) {
         uint64_t now = 0;
 
-        (void) sd_event_now(a->manager->event, CLOCK_BOOTTIME, &now);
+        (void) sd_event_now(a->env->event, CLOCK_BOOTTIME, &now);
         return now;
 }
 
@@ -96,15 +61,7 @@ static uint64_t boottime_now(account *a) {
 static void waiter_unlink(refresh_waiter *w) {
         refresher *rf = w->owner;
 
-        if (w->prev)
-                w->prev->next = w->next;
-        else
-                rf->waiters = w->next;
-        if (w->next)
-                w->next->prev = w->prev;
-        else
-                rf->waiters_last = w->prev;
-        w->next = w->prev = NULL;
+        LIST_REMOVE(waiters, rf->waiters, w);
         rf->n_waiters--;
 }
 
@@ -119,10 +76,10 @@ refresh_waiter *refresh_waiter_cancel(refresh_waiter *w) {
 /* In arrival order. A callback may cancel other waiters or add new ones
  * (those wait for the next refresh). */
 static void answer_waiters(refresher *rf) {
-        refresh_waiter *last = rf->waiters_last;
+        refresh_waiter *last = rf->waiters_tail;
 
-        while (rf->waiters) {
-                refresh_waiter *w = rf->waiters;
+        while (rf->waiters_head) {
+                refresh_waiter *w = rf->waiters_head;
                 bool was_last = w == last;
 
                 waiter_unlink(w);
@@ -131,42 +88,6 @@ static void answer_waiters(refresher *rf) {
                 if (was_last)
                         break;
         }
-}
-
-/* A token request waiting for the refresh. */
-typedef struct token_wait {
-        api_request *request;
-        unsigned min_valid;
-        refresh_waiter *waiter;
-} token_wait;
-
-static void token_wait_done(account *a, void *userdata) {
-        token_wait *tw = userdata;
-        api_request *r = tw->request;
-        int64_t now = now_realtime();
-
-        r->on_abort = NULL;
-        r->wait_data = NULL;
-        free(tw);
-        /* After the one refresh a caller waited for, it gets the freshest
-         * token even when the IdP grants less than min_valid or cannot be
-         * reached: never a second round. */
-        if (account_token_valid_for(a, now, 1))
-                (void) api_reply_token(r, a);
-        else
-                (void) api_reply_no_token(r, a);
-}
-
-static void on_token_wait_abort(api_request *r) {
-        token_wait *tw = r->wait_data;
-
-        if (!tw)
-                return;
-        refresh_waiter_cancel(tw->waiter);
-        free(tw);
-        r->wait_data = NULL;
-        r->on_abort = NULL;
-        (void) api_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", "tesserad is stopping");
 }
 
 /* ---- scheduling ---- */
@@ -191,7 +112,7 @@ static void arm_timer(account *a, uint64_t delay_usec) {
         if (!rf)
                 return;
         rf->timer = sd_event_source_disable_unref(rf->timer);
-        r = sd_event_add_time(a->manager->event, &rf->timer, CLOCK_BOOTTIME,
+        r = sd_event_add_time(a->env->event, &rf->timer, CLOCK_BOOTTIME,
                               boottime_now(a) + delay_usec, USEC_PER_SEC / 10, on_timer, a);
         if (r < 0) {
                 log_error_errno(r, "account %s: cannot schedule a refresh: %m", a->conf->name);
@@ -238,14 +159,13 @@ static int on_attempt_slow(sd_event_source *s, uint64_t usec, void *userdata) {
         if (a->state == ACCOUNT_REFRESHING) {
                 if (rf->unreachable_since == 0)
                         rf->unreachable_since = rf->attempt_started_at;
-                a->state = ACCOUNT_DEGRADED;
                 format_utc(rf->unreachable_since, since);
                 account_set_error(a, "identity provider not answering since %s (the refresh is still waiting for it)",
                                   since);
                 log_warning("account %s: the identity provider has not answered the refresh for %" PRIu64
                             " s; serving what there is meanwhile", a->conf->name,
                             REFRESH_ANSWER_WAIT_USEC / USEC_PER_SEC);
-                manager_notify_status(a->manager);
+                account_set_state(a, ACCOUNT_DEGRADED);
         }
         answer_waiters(rf);
         return 0;
@@ -258,7 +178,7 @@ static void arm_slow_timer(account *a) {
         rf->slow = false;
         rf->attempt_started_at = now_realtime();
         rf->slow_timer = sd_event_source_disable_unref(rf->slow_timer);
-        r = sd_event_add_time(a->manager->event, &rf->slow_timer, CLOCK_BOOTTIME,
+        r = sd_event_add_time(a->env->event, &rf->slow_timer, CLOCK_BOOTTIME,
                               boottime_now(a) + REFRESH_ANSWER_WAIT_USEC, USEC_PER_SEC / 10, on_attempt_slow, a);
         if (r < 0)
                 /* Callers then wait for the HTTP timeout: slow, not wrong. */
@@ -273,7 +193,7 @@ static void finish_success(account *a, session *fresh) {
         /* Rotation: the IdP has already invalidated the old refresh token.
          * The new one must be on disk before any caller gets the new
          * access token; until then the old access token is still served. */
-        r = store_save(a->manager->store, a->conf->name, a->conf->issuer, fresh);
+        r = account_install_session(a, fresh);
         if (r < 0) {
                 log_error_errno(r, "account %s: cannot store the renewed session (%m); keeping it in memory and retrying",
                                 a->conf->name);
@@ -283,26 +203,23 @@ static void finish_success(account *a, session *fresh) {
                 rf->failures++;
                 arm_timer(a, refresh_backoff(rf->failures, random01(), 0));
                 if (a->state == ACCOUNT_REFRESHING)
-                        a->state = ACCOUNT_DEGRADED;
+                        account_set_state(a, ACCOUNT_DEGRADED);
                 answer_waiters(rf);
                 return;
         }
 
-        session_free(rf->unsaved);
+        /* The account holds fresh now, valid and without an error. */
+        if (rf->unsaved != fresh)
+                session_free(rf->unsaved);
         rf->unsaved = NULL;
-        session_free(a->session);
-        a->session = fresh;
-        a->state = ACCOUNT_VALID;
         rf->failures = 0;
         rf->unreachable_since = 0;
         rf->not_before_usec = 0;
-        account_clear_error(a);
         log_info("account %s: tokens refreshed, valid for %" PRIi64 " s", a->conf->name,
                  fresh->expires_at - fresh->refreshed_at);
 
         schedule_background(a);
         answer_waiters(rf);
-        manager_notify_status(a->manager);
 }
 
 static void finish_failure(account *a, const oauth_error *e) {
@@ -315,15 +232,14 @@ static void finish_failure(account *a, const oauth_error *e) {
              code == OAUTH_ERROR_UNAUTHORIZED_CLIENT)) {
                 /* Revoked, expired or replayed refresh token, or a client the
                  * IdP no longer accepts: retrying cannot help. */
-                a->state = ACCOUNT_NEEDS_LOGIN;
                 account_set_error(a, "the identity provider rejected the refresh (%s%s%s)", e->code,
                                   e->description ? ": " : "", strempty(e->description));
+                account_set_state(a, ACCOUNT_NEEDS_LOGIN);
                 log_warning("account %s: refresh rejected (%s); run: tessera login %s", a->conf->name,
                             e->code, a->conf->name);
                 rf->timer = sd_event_source_disable_unref(rf->timer);
                 a->next_refresh_at = 0;
                 answer_waiters(rf);
-                manager_notify_status(a->manager);
                 return;
         }
 
@@ -333,7 +249,6 @@ static void finish_failure(account *a, const oauth_error *e) {
         uint64_t delay = refresh_backoff(rf->failures, random01(),
                                          e->has_retry_after ? e->retry_after_sec * USEC_PER_SEC : 0);
         rf->not_before_usec = boottime_now(a) + delay;
-        a->state = ACCOUNT_DEGRADED;
         char since[32];
         format_utc(rf->unreachable_since, since);
         account_set_error(a, "identity provider unreachable since %s (%s); attempt %u, next in %" PRIu64 " s",
@@ -341,8 +256,8 @@ static void finish_failure(account *a, const oauth_error *e) {
         log_warning("account %s: refresh failed (%s), retrying in %" PRIu64 " s", a->conf->name,
                     strempty(e->description), delay / USEC_PER_SEC);
         arm_timer(a, delay);
+        account_set_state(a, ACCOUNT_DEGRADED);
         answer_waiters(rf);
-        manager_notify_status(a->manager);
 }
 
 static void on_refreshed(oauth_op *op, const oauth_error *error, oauth_token *token, void *userdata) {
@@ -382,7 +297,7 @@ static void start_with_endpoints(account *a, oidc_endpoints *e) {
         refresher *rf = a->refresher;
         int r;
 
-        r = oauth_refresh(a->manager->curl, a->conf, endpoints, a->session->refresh_token, a->session->scope,
+        r = oauth_refresh(a->env->curl, a->conf, endpoints, a->session->refresh_token, a->session->scope,
                           on_refreshed, a, &rf->op);
         if (r < 0) {
                 oauth_error err = { .error = r, .description = (char *) "cannot start the refresh request" };
@@ -437,12 +352,12 @@ static int refresh_start(account *a) {
         /* While retrying after failures the account stays degraded until a
          * refresh succeeds. */
         if (a->state != ACCOUNT_LOGIN_PENDING && a->state != ACCOUNT_DEGRADED)
-                a->state = ACCOUNT_REFRESHING;
+                account_set_state(a, ACCOUNT_REFRESHING);
         log_debug("account %s: refreshing tokens (attempt %u)", a->conf->name, rf->failures + 1);
         rf->last_start_usec = boottime_now(a);
         arm_slow_timer(a);
 
-        r = discovery_cache_get(a->manager->discovery, a->conf, on_discovered, a, &e, &rf->discovery);
+        r = discovery_cache_get(a->env->discovery, a->conf, on_discovered, a, &e, &rf->discovery);
         if (r < 0) {
                 oauth_error err = { .error = r, .description = (char *) "cannot look up the token endpoint" };
                 finish_failure(a, &err);
@@ -481,52 +396,11 @@ int refresh_wait(account *a, refresh_done_fn done, void *userdata, refresh_waite
         w->owner = rf;
         w->done = done;
         w->userdata = userdata;
-        w->prev = rf->waiters_last;
-        if (rf->waiters_last)
-                rf->waiters_last->next = w;
-        else
-                rf->waiters = w;
-        rf->waiters_last = w;
+        LIST_APPEND(waiters, rf->waiters, w);
         rf->n_waiters++;
         *ret = w;
 
         (void) refresh_start(a);
-        return 0;
-}
-
-int account_token_needed(account *a, api_request *r, unsigned min_valid) {
-        int64_t now = now_realtime();
-        token_wait *tw;
-        int k;
-
-        if (!a->session || a->state == ACCOUNT_NEEDS_LOGIN)
-                return api_reply_no_token(r, a);
-
-        /* Good enough when no token of this IdP could do better. */
-        if (!refresh_wanted(now, a->session->refreshed_at, a->session->expires_at, min_valid) &&
-            account_token_valid_for(a, now, 0))
-                return api_reply_token(r, a);
-
-        tw = calloc(1, sizeof *tw);
-        if (!tw)
-                return api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error", "out of memory");
-        tw->request = r;
-        tw->min_valid = min_valid;
-
-        k = refresh_wait(a, token_wait_done, tw, &tw->waiter);
-        if (k < 0) {
-                free(tw);
-                if (k == -EBUSY)
-                        return api_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "idp_unavailable",
-                                                       "too many callers are waiting for a refresh of account %s",
-                                                       a->conf->name);
-                /* Backing off or nothing to refresh with: serve what is
-                 * still valid, else say why there is nothing. */
-                if (account_token_valid_for(a, now, 1))
-                        return api_reply_token(r, a);
-                return api_reply_no_token(r, a);
-        }
-        api_request_suspend(r, on_token_wait_abort, tw);
         return 0;
 }
 

@@ -2,7 +2,6 @@
 #include <stdarg.h>
 
 #include "util/log.h"
-#include "core/manager.h"
 #include "idp/oauth.h"
 #include "core/refresh.h"
 #include "core/revoke.h"
@@ -11,7 +10,7 @@
 typedef struct revoke_job revoke_job;
 
 struct revoke_job {
-        manager *manager;
+        account_env *env;
         account *account;
         discovery_waiter *discovery;
         oidc_endpoints *endpoints;
@@ -39,7 +38,7 @@ static void job_fail(revoke_job *j, const char *fmt, ...) {
 }
 
 static void job_free(revoke_job *j) {
-        manager *m = j->manager;
+        account_env *env = j->env;
 
         if (j->done) {
                 revoke_done_fn done = j->done;
@@ -51,7 +50,7 @@ static void job_free(revoke_job *j) {
         if (j->prev_job)
                 j->prev_job->next_job = j->next_job;
         else
-                m->revocations = j->next_job;
+                env->revocations = j->next_job;
         if (j->next_job)
                 j->next_job->prev_job = j->prev_job;
 
@@ -86,7 +85,7 @@ static void job_step(revoke_job *j) {
         for (; j->next < ELEMENTSOF(j->tokens); j->next++) {
                 if (!j->tokens[j->next])
                         continue;
-                r = oauth_revoke(j->manager->curl, j->account->conf, j->endpoints, j->tokens[j->next],
+                r = oauth_revoke(j->env->curl, j->account->conf, j->endpoints, j->tokens[j->next],
                                  token_hint[j->next], on_revoked, j, &j->op);
                 if (r == -EOPNOTSUPP) {
                         log_warning("account %s: the identity provider offers no revocation endpoint; "
@@ -126,7 +125,7 @@ void revoke_tokens(account *a, const oidc_endpoints *e, const char *refresh_toke
 
 void revoke_tokens_then(account *a, const oidc_endpoints *e, const char *refresh_token,
                         const char *access_token, revoke_done_fn done, void *userdata) {
-        manager *m = a->manager;
+        account_env *env = a->env;
         revoke_job *j;
         int r;
 
@@ -144,12 +143,12 @@ void revoke_tokens_then(account *a, const oidc_endpoints *e, const char *refresh
         }
         j->done = done;
         j->userdata = userdata;
-        j->manager = m;
+        j->env = env;
         j->account = a;
-        j->next_job = m->revocations;
+        j->next_job = env->revocations;
         if (j->next_job)
                 j->next_job->prev_job = j;
-        m->revocations = j;
+        env->revocations = j;
 
         j->tokens[0] = secret_strdup(refresh_token);
         j->tokens[1] = secret_strdup(access_token);
@@ -164,7 +163,7 @@ void revoke_tokens_then(account *a, const oidc_endpoints *e, const char *refresh
                 return;
         }
 
-        r = discovery_cache_get(m->discovery, a->conf, on_discovered, j, &j->endpoints, &j->discovery);
+        r = discovery_cache_get(env->discovery, a->conf, on_discovered, j, &j->endpoints, &j->discovery);
         if (r < 0) {
                 log_warning_errno(r, "account %s: cannot look up the revocation endpoint: %m", a->conf->name);
                 job_fail(j, "cannot look up the revocation endpoint: %s", strerror(-r));
@@ -183,7 +182,7 @@ oom:
 }
 
 void revoke_account_gone(account *a) {
-        revoke_job *j = a->manager->revocations;
+        revoke_job *j = a->env->revocations;
 
         while (j) {
                 revoke_job *next = j->next_job;
@@ -194,9 +193,9 @@ void revoke_account_gone(account *a) {
         }
 }
 
-void revoke_manager_done(manager *m) {
-        while (m->revocations)
-                job_free(m->revocations);
+void revoke_env_done(account_env *env) {
+        while (env->revocations)
+                job_free(env->revocations);
 }
 
 int account_logout(account *a, int *ret_erase, revoke_done_fn done, void *userdata) {

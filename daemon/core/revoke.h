@@ -22,7 +22,7 @@ void revoke_tokens_then(account *a, const oidc_endpoints *e, const char *refresh
 
 /* Cancels the account's revocations still in flight (reload removed it). */
 void revoke_account_gone(account *a);
-void revoke_manager_done(manager *m);
+void revoke_env_done(account_env *env);
 
 /* Logout: revocation started (done reports how it went, see above), the
  * local session erased durably at once, whatever the IdP says. */

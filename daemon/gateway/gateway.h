@@ -7,31 +7,31 @@
  * through; a 429 pauses the whole account (every caller of every app, as
  * GipoNext counts per client_id), with at most one probe when the pause
  * ends; a cap on concurrent upstream requests per account with a bounded
- * FIFO queue; responses streamed back without being held whole. */
+ * FIFO queue; responses streamed back without being held whole.
+ *
+ * The gateway answers nothing of its own: what goes wrong reaches the
+ * api layer as a gateway_error through the fail callback. */
 
 #include "core/account.h"
-#include "http/http-api.h"
-
-#define GATEWAY_PATH_MAX 4096U
-#define GATEWAY_MIN_TOKEN_VALIDITY 10U  /* seconds a token must have left for a call */
-#define GATEWAY_PAUSE_DEFAULT_SEC 1U    /* a 429 without Retry-After */
-#define GATEWAY_PAUSE_MAX_SEC 3600U
+#include "gateway/gateway-error.h"
+#include "gateway/gateway-path.h"
+#include "http/api-request.h"
 
 typedef struct gateway_account gateway_account;
 
-/* Route handler: tenant selects .../tenant/<rest> (relative to the
- * account's tenant) over .../api/<rest>. */
-int gateway_handle(account *a, api_request *r, bool tenant, const char *rest);
+/* Where a call goes, checked by the caller (gateway_path_is_safe(),
+ * gateway_query_is_safe()). */
+typedef struct gateway_target {
+        bool tenant;            /* .../tenant/<rest>, relative to the account's tenant, over .../api/<rest> */
+        const char *rest;
+        const char *query;      /* as sent, "" when none */
+        unsigned wait_sec;      /* how long the caller sits out a 429 pause */
+} gateway_target;
+
+/* Takes r (and its body) on its way to the API; r is answered later, or
+ * at once through fail. Returns 0, or the error of answering. */
+int gateway_handle(account *a, api_request *r, const gateway_target *t, gateway_fail_fn fail);
 
 /* Cancels everything of the account's gateway (reload removed it,
  * shutdown); callers still waiting get an error. */
 void gateway_account_gone(account *a);
-
-/* Pure helpers, for unit tests. */
-bool gateway_path_is_safe(const char *path);
-int gateway_build_url(const char *api_base, const char *tenant_id, const char *rest, const char *query,
-                      char **ret);
-/* Seconds from a Retry-After value (delta-seconds or HTTP-date), clamped
- * to 1..GATEWAY_PAUSE_MAX_SEC; GATEWAY_PAUSE_DEFAULT_SEC when absent or
- * unreadable. */
-unsigned gateway_retry_after(const char *value, int64_t now);

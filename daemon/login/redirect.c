@@ -1,23 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include "login/landing.h"
-#include "util/log.h"
 #include "glue/mhd-glue.h"
+#include "login/landing.h"
+#include "login/redirect-http.h"
+#include "login/redirect-params.h"
 #include "login/redirect.h"
+#include "util/log.h"
 #include "util/secret.h"
 
-/* Enough for a browser's few parallel connections (page, favicon,
- * preconnects); the rest are refused by MHD, not queued forever. */
-#define REDIRECT_CONNECTION_LIMIT 16U
-#define REDIRECT_CONNECTION_TIMEOUT_S 30U
-#define REDIRECT_CONNECTION_MEMORY (32U * 1024U)
 #define REDIRECT_PAGE_MAX (256U * 1024U)
 
 struct redirect_listener {
@@ -56,58 +50,8 @@ struct redirect_listener {
  * listener pointer itself, so its second run (after resume) is recognised. */
 static char request_seen;
 
-static const char *const outcome_table[_REDIRECT_OUTCOME_MAX] = {
-        [REDIRECT_CODE] = "code",
-        [REDIRECT_ERROR] = "error",
-        [REDIRECT_BAD_STATE] = "bad-state",
-        [REDIRECT_BAD_ISSUER] = "bad-issuer",
-        [REDIRECT_MALFORMED] = "malformed",
-        [REDIRECT_EXPIRED] = "expired",
-};
-
-const char *redirect_outcome_to_string(redirect_outcome o) {
-        if (o < 0 || o >= _REDIRECT_OUTCOME_MAX)
-                return NULL;
-        return outcome_table[o];
-}
-
-_printf_(2, 0)
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
-        char buf[256], *q;
-
-        if (log_get_max_level() < LOG_DEBUG)
-                return;
-        (void) vsnprintf(buf, sizeof buf, fmt, ap);
-        /* Never let a query string (code, state) reach the log, should MHD
-         * ever quote a request target in a message. */
-        q = strchr(buf, '?');
-        if (q)
-                *q = '\0';
-        buf[strcspn(buf, "\r\n")] = '\0';
-        log_debug("redirect listener: libmicrohttpd: %s", buf);
-}
-
 static enum MHD_Result queue_html(redirect_listener *l, struct MHD_Connection *c, unsigned status, const char *html) {
-        struct MHD_Response *resp;
-        enum MHD_Result r;
-
-        resp = MHD_create_response_from_buffer(strlen(html), (void *) html, MHD_RESPMEM_MUST_COPY);
-        if (!resp)
-                return MHD_NO;
-
-        if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8") != MHD_YES ||
-            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
-            MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
-            MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-            MHD_add_response_header(resp, "X-Frame-Options", "DENY") != MHD_YES ||
-            MHD_add_response_header(resp, "Content-Security-Policy", l->csp) != MHD_YES) {
-                MHD_destroy_response(resp);
-                return MHD_NO;
-        }
-
-        r = MHD_queue_response(c, status, resp);
-        MHD_destroy_response(resp);
-        return r;
+        return redirect_http_queue_html(c, status, html, l->csp);
 }
 
 static enum MHD_Result queue_page(redirect_listener *l, struct MHD_Connection *c, landing_kind kind) {
@@ -119,43 +63,7 @@ static enum MHD_Result queue_page(redirect_listener *l, struct MHD_Connection *c
         return queue_html(l, c, landing_http_status(kind), html);
 }
 
-typedef struct callback_params {
-        const char *code;
-        const char *state;
-        const char *iss;
-        const char *error;
-        const char *error_description;
-        bool malformed;
-} callback_params;
-
-typedef enum charset {
-        CHARSET_VSCHAR_NOSPACE,         /* %x21-7E: code, state, iss */
-        CHARSET_NQSCHAR,                /* RFC 6749 A.7: error */
-        CHARSET_NQSCHAR_SPACE,          /* RFC 6749 A.8: error_description */
-} charset;
-
-static bool value_in_charset(const char *v, size_t n, charset cs) {
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char) v[i];
-
-                switch (cs) {
-                case CHARSET_VSCHAR_NOSPACE:
-                        if (c < 0x21 || c > 0x7e)
-                                return false;
-                        break;
-                case CHARSET_NQSCHAR_SPACE:
-                        if (c == 0x20)
-                                break;
-                        __attribute__((fallthrough));
-                case CHARSET_NQSCHAR:
-                        if (c < 0x21 || c > 0x7e || c == '"' || c == '\\')
-                                return false;
-                        break;
-                }
-        }
-        return true;
-}
-
+/* Each query parameter, as MHD decoded it; redirect-params judges it. */
 static enum MHD_Result on_query_arg(
                 void *cls,
                 enum MHD_ValueKind kind,
@@ -164,61 +72,7 @@ static enum MHD_Result on_query_arg(
                 const char *value,
                 size_t value_size) {
 
-        static const struct {
-                const char *name;
-                size_t offset;
-                size_t max;
-                charset cs;
-        } known[] = {
-                { "code",              offsetof(callback_params, code),              REDIRECT_CODE_MAX,              CHARSET_VSCHAR_NOSPACE },
-                { "state",             offsetof(callback_params, state),             REDIRECT_STATE_MAX,             CHARSET_VSCHAR_NOSPACE },
-                { "iss",               offsetof(callback_params, iss),               REDIRECT_ISS_MAX,               CHARSET_VSCHAR_NOSPACE },
-                { "error",             offsetof(callback_params, error),             REDIRECT_ERROR_MAX,             CHARSET_NQSCHAR },
-                { "error_description", offsetof(callback_params, error_description), REDIRECT_ERROR_DESCRIPTION_MAX, CHARSET_NQSCHAR_SPACE },
-        };
-        callback_params *p = cls;
-
-        for (size_t i = 0; i < ELEMENTSOF(known); i++) {
-                const char **slot;
-
-                if (key_size != strlen(known[i].name) || memcmp(key, known[i].name, key_size) != 0)
-                        continue;
-
-                slot = (const char **) ((char *) p + known[i].offset);
-                /* A duplicate leaves it ambiguous which value the IdP meant
-                 * (RFC 6749 §3.1: parameters must not be repeated). */
-                if (*slot ||
-                    !value || value_size == 0 || value_size > known[i].max ||
-                    memchr(value, '\0', value_size) ||
-                    !value_in_charset(value, value_size, known[i].cs)) {
-                        p->malformed = true;
-                        return MHD_NO;
-                }
-                *slot = value;
-                return MHD_YES;
-        }
-
-        /* Extra parameters (session_state, scope, ...) are ignored. */
-        return MHD_YES;
-}
-
-/* Decides the outcome; *verified tells whether the state matched. */
-static redirect_outcome classify(redirect_listener *l, const callback_params *p, bool *verified) {
-        *verified = false;
-
-        if (p->malformed)
-                return REDIRECT_MALFORMED;
-        if (!p->state || !secret_streq(p->state, l->expected_state))
-                return REDIRECT_BAD_STATE;
-
-        *verified = true;
-        if (l->expected_issuer && p->iss && !streq(p->iss, l->expected_issuer))
-                return REDIRECT_BAD_ISSUER;
-        if (!!p->code == !!p->error)
-                return REDIRECT_MALFORMED;
-        if (p->error)
-                return REDIRECT_ERROR;
-        return REDIRECT_CODE;
+        return redirect_params_add(cls, key, key_size, value, value_size) < 0 ? MHD_NO : MHD_YES;
 }
 
 static void call_handler(redirect_listener *l, const redirect_result *res) {
@@ -230,19 +84,19 @@ static void call_handler(redirect_listener *l, const redirect_result *res) {
 }
 
 static enum MHD_Result on_callback(redirect_listener *l, struct MHD_Connection *c, void **con_cls) {
-        callback_params p = {};
+        redirect_params p = {};
         redirect_result res = {};
         bool verified;
         enum MHD_Result mr;
 
         (void) MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, on_query_arg, &p);
 
-        res.outcome = classify(l, &p, &verified);
+        res.outcome = redirect_params_classify(&p, l->expected_state, l->expected_issuer, &verified);
         log_debug("redirect listener: callback received: %s%s",
                   strempty(redirect_outcome_to_string(res.outcome)), verified ? "" : " (not accepted)");
 
         if (!verified) {
-                mr = queue_page(l, c, LANDING_BAD_STATE);
+                mr = queue_page(l, c, redirect_outcome_landing(res.outcome, verified, NULL));
                 call_handler(l, &res);
                 return mr;
         }
@@ -251,7 +105,7 @@ static enum MHD_Result on_callback(redirect_listener *l, struct MHD_Connection *
                 /* The person came back with the genuine link, too late: the
                  * code stays where it is, unread and unspent. */
                 res.outcome = REDIRECT_EXPIRED;
-                mr = queue_page(l, c, LANDING_EXPIRED);
+                mr = queue_page(l, c, redirect_outcome_landing(res.outcome, verified, NULL));
                 call_handler(l, &res);
                 return mr;
         }
@@ -391,24 +245,6 @@ redirect_listener *redirect_listener_free(redirect_listener *l) {
         return NULL;
 }
 
-static int read_bound_port(struct MHD_Daemon *d, uint16_t *ret) {
-        const union MHD_DaemonInfo *info;
-        struct sockaddr_in sa = {};
-        socklen_t len = sizeof sa;
-
-        info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
-        if (!info || info->listen_fd < 0)
-                return -EIO;
-        if (getsockname(info->listen_fd, (struct sockaddr *) &sa, &len) < 0)
-                return -errno;
-        if (len < sizeof sa || sa.sin_family != AF_INET || sa.sin_addr.s_addr != htonl(INADDR_LOOPBACK) ||
-            sa.sin_port == 0)
-                return -EADDRNOTAVAIL;
-
-        *ret = ntohs(sa.sin_port);
-        return 0;
-}
-
 int redirect_listener_new(
                 sd_event *e,
                 const char *expected_state,
@@ -418,11 +254,6 @@ int redirect_listener_new(
                 redirect_listener **ret) {
 
         _cleanup_(redirect_listener_freep) redirect_listener *l = NULL;
-        struct sockaddr_in sa = {
-                .sin_family = AF_INET,
-                .sin_port = htons(0),
-                .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-        };
         int r;
 
         if (!e || !handler || !ret || isempty(expected_state) ||
@@ -458,24 +289,7 @@ int redirect_listener_new(
                 return r;
         (void) sd_event_source_set_description(l->free_defer, "redirect-listener-free");
 
-        errno = 0;
-        l->daemon = MHD_start_daemon(
-                        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-                        0, NULL, NULL,
-                        on_request, l,
-                        /* First, or MHD prints its earlier messages to stderr. */
-                        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, l,
-                        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *) &sa,
-                        MHD_OPTION_CONNECTION_LIMIT, REDIRECT_CONNECTION_LIMIT,
-                        MHD_OPTION_CONNECTION_TIMEOUT, REDIRECT_CONNECTION_TIMEOUT_S,
-                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) REDIRECT_CONNECTION_MEMORY,
-                        MHD_OPTION_LISTEN_BACKLOG_SIZE, REDIRECT_CONNECTION_LIMIT,
-                        MHD_OPTION_NOTIFY_COMPLETED, on_request_completed, l,
-                        MHD_OPTION_END);
-        if (!l->daemon)
-                return errno > 0 ? -errno : -EIO;
-
-        r = read_bound_port(l->daemon, &l->port);
+        r = redirect_http_start(on_request, on_request_completed, l, &l->daemon, &l->port);
         if (r < 0)
                 return r;
         (void) snprintf(l->host, sizeof l->host, "127.0.0.1:%u", (unsigned) l->port);
@@ -545,7 +359,7 @@ int redirect_listener_expire(redirect_listener *l) {
         /* A callback accepted just before the timeout: its exchange is
          * being abandoned, so that browser learns the same. */
         info = (landing_info) { .account = l->account };
-        (void) redirect_listener_respond_page(l, LANDING_EXPIRED, &info);
+        (void) redirect_listener_respond_page(l, redirect_outcome_landing(REDIRECT_EXPIRED, true, NULL), &info);
         return 0;
 }
 

@@ -31,27 +31,10 @@
 #include <systemd/sd-event.h>
 
 #include "login/landing.h"
+#include "login/redirect-params.h"
 #include "util/util.h"
 
-/* Parameter limits, far above what real IdPs send. */
-#define REDIRECT_CODE_MAX 4096
-#define REDIRECT_STATE_MAX 256
-#define REDIRECT_ISS_MAX 2048
-#define REDIRECT_ERROR_MAX 128
-#define REDIRECT_ERROR_DESCRIPTION_MAX 1024
-
 typedef struct redirect_listener redirect_listener;
-
-typedef enum redirect_outcome {
-        REDIRECT_CODE,          /* state ok, code= present */
-        REDIRECT_ERROR,         /* state ok, error= from the IdP (see res->error) */
-        REDIRECT_BAD_STATE,     /* state missing or wrong: never awaiting a response */
-        REDIRECT_BAD_ISSUER,    /* state ok, iss= present and not the expected issuer */
-        REDIRECT_MALFORMED,     /* awaiting_response tells whether the state was verified */
-        REDIRECT_EXPIRED,       /* state ok after redirect_listener_expire(): a report, never awaiting */
-        _REDIRECT_OUTCOME_MAX,
-        _REDIRECT_OUTCOME_INVALID = -EINVAL,
-} redirect_outcome;
 
 typedef struct redirect_result {
         redirect_outcome outcome;
@@ -114,5 +97,3 @@ int redirect_listener_respond_page(redirect_listener *l, landing_kind kind, cons
  * A request still held (accepted, awaiting a response) gets the same page.
  * Idempotent; -EINVAL for NULL. */
 int redirect_listener_expire(redirect_listener *l);
-
-const char *redirect_outcome_to_string(redirect_outcome o);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 
-/* api_route_parse() and api_parse_seconds(): the parts of an API request
+/* api_route_parse() and parse_seconds(): the parts of an API request
  * tesserad interprets itself. Input: METHOD '\n' PATH ['\n' QUERY-VALUE
  * ['\n' MAX]], as libmicrohttpd would hand them over (NUL-terminated, so
  * a NUL in the input ends that string early). */
@@ -8,6 +8,7 @@
 #include <limits.h>
 
 #include "api/api-routes.h"
+#include "util/parse-seconds.h"
 #include "fuzz.h"
 #include "login/login.h"
 
@@ -81,7 +82,7 @@ static void check_seconds(const char *s, unsigned max) {
         if (digits && strlen(s) <= 10)
                 ref = strtoull(s, NULL, 10);
 
-        r = api_parse_seconds(s, max, &v);
+        r = parse_seconds(s, max, &v);
         if (!digits || strlen(s) > 10) {
                 /* Which of the two is not specified (both answer 400):
                  * a prefix already over max may stop the scan first. */
@@ -115,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (query) {
                 /* The limits the daemon uses (login wait, token
                  * min_valid), the largest possible, and one from the
-                 * input. api_parse_seconds() assumes max >= 9
+                 * input. parse_seconds() assumes max >= 9
                  * (fuzz-findings: api-parse-seconds-small-max). */
                 check_seconds(query, LOGIN_WAIT_MAX_SEC);
                 check_seconds(query, 24U * 3600U);

@@ -135,6 +135,12 @@ expect_eq "(root does get it: the seed is right)" "200 $SHA_OTHER" "$st $sha"
 log "an honest client under attack"
 hostile_as "$TEST_USER" latency /v1/accounts/default/token 5 50 "$SHA_DEFAULT" > "$T/lat-before.json"
 log "baseline: $(cat "$T/lat-before.json")"
+# The flooding uid is refused with 403 while it holds no connection; under
+# the attack below its own idle connections soon fill its 1,024 slots, and
+# then it is hung up on before any answer (how many floods get in first
+# is a race, so the 403 is checked here, not counted there).
+read -r st sha <<<"$(hostile_as "$TEST_USER2" get /v1/accounts/default/token)"
+expect_eq "the uid that is about to flood may not have the token: 403" "403 -" "$st $sha"
 fd0=$(fds)
 rss0=$(rss_kb)
 DUR=30
@@ -174,7 +180,7 @@ check "the 1,000 idle connections were all accepted" test "$(jq -r .opened "$T/i
 check "the daemon held them without trouble (peak $peak_fds fds)" test "$peak_fds" -ge 1000
 # Past its 1,024 connections the flooding uid is hung up on (closed,
 # refused); nothing but 403 may ever come back.
-check "the flood got 403 or a hang-up, nothing else" bash -c "jq -e '(.status|keys - [\"403\",\"closed\",\"refused\"]) == [] and (.status[\"403\"] // 0) > 0' '$T/flood.json' >/dev/null"
+check "the flood got 403 or a hang-up, nothing else" bash -c "jq -e '(.status|keys - [\"403\",\"closed\",\"refused\"]) == []' '$T/flood.json' >/dev/null"
 check "the flood was real (at least 1,000 requests)" test "$(jq -r .requests "$T/flood.json")" -ge 1000
 check "every attacker connection is released afterwards" \
         wait_until 15 bash -c "[ \$(ls /proc/$DAEMON_PID/fd | wc -l) -le $((fd0 + 5)) ]"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <sodium.h>
 
+#include "api/api-access.h"
 #include "api/api-routes.h"
 #include "core/manager.h"
 #include "tests.h"
@@ -43,27 +44,6 @@ static void test_routes(void) {
         CHECK(api_route_parse("GET", "/v1/accounts/../token", &r) == 0 && streq(r.account, ".."));
 }
 
-static void test_seconds(void) {
-        unsigned v;
-
-        CHECK(api_parse_seconds("0", 100, &v) == 0 && v == 0);
-        CHECK(api_parse_seconds("100", 100, &v) == 0 && v == 100);
-        CHECK(api_parse_seconds("101", 100, &v) == -ERANGE);
-        CHECK(api_parse_seconds("4294967295", 86400, &v) == -ERANGE);
-        CHECK(api_parse_seconds("99999999999", 86400, &v) == -EINVAL);
-        CHECK(api_parse_seconds("", 100, &v) == -EINVAL);
-        CHECK(api_parse_seconds("-1", 100, &v) == -EINVAL);
-        CHECK(api_parse_seconds("1e3", 100000, &v) == -EINVAL);
-        CHECK(api_parse_seconds(" 1", 100, &v) == -EINVAL);
-        /* A max below one digit (found by fuzz-api-route). */
-        CHECK(api_parse_seconds("7", 5, &v) == -ERANGE);
-        CHECK(api_parse_seconds("5", 5, &v) == 0 && v == 5);
-        CHECK(api_parse_seconds("0", 0, &v) == 0 && v == 0);
-        CHECK(api_parse_seconds("1", 0, &v) == -ERANGE);
-        CHECK(api_parse_seconds("4294967295", UINT32_MAX, &v) == 0 && v == UINT32_MAX);
-        CHECK(api_parse_seconds(NULL, 100, &v) == -EINVAL);
-}
-
 static void test_policy(void) {
         uid_t uids[] = { 1000 };
         gid_t gids[] = { 2000 };
@@ -91,7 +71,6 @@ static void test_policy(void) {
 int main(void) {
         CHECK(sodium_init() >= 0);
         test_routes();
-        test_seconds();
         test_policy();
         return 0;
 }

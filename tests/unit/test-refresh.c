@@ -11,7 +11,6 @@
 
 #include "glue/curl-glue.h"
 #include "idp/discovery.h"
-#include "core/manager.h"
 #include "core/refresh.h"
 #include "util/secret.h"
 #include "store/store.h"
@@ -170,7 +169,7 @@ static void test_stalled_idp(void) {
         curl_glue *glue = NULL;
         discovery_cache *dc = NULL;
         store *st = NULL;
-        manager m = {};
+        account_env env = {};
         account *a = NULL;
         refresh_waiter *w = NULL;
         waited w1 = {}, w2 = {};
@@ -208,8 +207,9 @@ static void test_stalled_idp(void) {
                 .device_authorization_endpoint = other_url,
                 .revocation_endpoint = other_url,
         };
-        m = (manager) { .event = event, .store = st, .curl = glue, .discovery = dc, .accounts = &a, .n_accounts = 1 };
-        CHECK(account_new(&m, &c, &a) >= 0);
+        /* core/ needs no manager: the account's environment is enough. */
+        env = (account_env) { .event = event, .store = st, .curl = glue, .discovery = dc };
+        CHECK(account_new(NULL, &env, &c, &a) >= 0);
         a->session = session_new();
         CHECK(a->session);
         a->session->access_token = secret_strdup("AT-old");
