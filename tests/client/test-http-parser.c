@@ -7,18 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "http-parser.h"
 
-static int failures;
-
-#define CHECK(cond)                                                             \
-        do {                                                                    \
-                if (!(cond)) {                                                  \
-                        fprintf(stderr, "%s:%d: check failed: %s\n",            \
-                                __FILE__, __LINE__, #cond);                     \
-                        failures++;                                             \
-                }                                                               \
-        } while (0)
+int failures;
 
 typedef struct result {
         int r;                  /* final feed/eof result */

@@ -7,18 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks.h"
 #include "json-reader.h"
 
-static int failures;
-
-#define CHECK(cond)                                                             \
-        do {                                                                    \
-                if (!(cond)) {                                                  \
-                        fprintf(stderr, "%s:%d: check failed: %s\n",            \
-                                __FILE__, __LINE__, #cond);                     \
-                        failures++;                                             \
-                }                                                               \
-        } while (0)
+int failures;
 
 /* Parses a copy of s (the reader writes into its input). */
 static int parse(const char *s, size_t len, char **ret_buf, jr_doc **ret) {
