@@ -31,7 +31,7 @@ static int reply_json(api_request *r, unsigned status, json_writer *w) {
         return api_request_reply(r, status, body, len, false);
 }
 
-static int reply_login_state(api_request *r, const login *l) {
+int api_reply_login_state(api_request *r, const login *l) {
         login_result res;
         json_writer w;
 
@@ -135,7 +135,7 @@ static void on_login_waited(const login *l, void *userdata) {
 
         r->on_abort = NULL;
         r->wait_data = NULL;
-        (void) reply_login_state(r, l);
+        (void) api_reply_login_state(r, l);
 }
 
 static void on_login_wait_abort(api_request *r) {
@@ -156,7 +156,7 @@ int api_handle_login_wait(api_request *r, account *a) {
                                                "wait must be a number of seconds from 0 to %u", LOGIN_WAIT_MAX_SEC);
 
         if (!login_is_pending(a->login) || wait_sec == 0)
-                return reply_login_state(r, a->login);
+                return api_reply_login_state(r, a->login);
 
         k = login_wait(a, wait_sec, on_login_waited, r, &w);
         if (k == -ENOMEM)
@@ -188,10 +188,21 @@ static void on_logout_abort(api_request *r) {
         (void) api_request_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", "tesserad is stopping");
 }
 
+int api_reply_logout(api_request *r, bool revoked, const char *message) {
+        json_writer w;
+
+        json_writer_init(&w, false);
+        json_writer_object_begin(&w);
+        json_writer_key(&w, "revoked");
+        json_writer_bool(&w, revoked);
+        json_writer_kv_string(&w, "message", message);
+        json_writer_object_end(&w);
+        return reply_json(r, MHD_HTTP_OK, &w);
+}
+
 static void on_logout_revoked(bool revoked, const char *message, void *userdata) {
         logout_wait *lw = userdata;
         api_request *r = lw->request;
-        json_writer w;
 
         if (!revoked)
                 log_warning("account %s: logged out locally, but %s", lw->account, message);
@@ -202,15 +213,8 @@ static void on_logout_revoked(bool revoked, const char *message, void *userdata)
                         (void) api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
                                                        "cannot erase the stored session of account %s: %s",
                                                        lw->account, strerror(-lw->erase_error));
-                else {
-                        json_writer_init(&w, false);
-                        json_writer_object_begin(&w);
-                        json_writer_key(&w, "revoked");
-                        json_writer_bool(&w, revoked);
-                        json_writer_kv_string(&w, "message", message);
-                        json_writer_object_end(&w);
-                        (void) reply_json(r, MHD_HTTP_OK, &w);
-                }
+                else
+                        (void) api_reply_logout(r, revoked, message);
         }
         free(lw->account);
         free(lw);
@@ -220,7 +224,7 @@ int api_handle_logout(api_request *r, account *a) {
         logout_wait *lw;
 
         lw = calloc(1, sizeof *lw);
-        if (!lw || !(lw->account = strdup(a->conf->name))) {
+        if (!lw || !(lw->account = strdup(a->store_key))) {
                 free(lw);
                 return api_request_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal_error", "out of memory");
         }
@@ -228,7 +232,7 @@ int api_handle_logout(api_request *r, account *a) {
         /* Suspended first: the verdict may come before account_logout()
          * returns. The local erase happens whatever the IdP says. */
         api_request_suspend(r, on_logout_abort, lw);
-        log_info("account %s: logged out by uid %u", a->conf->name, (unsigned) r->peer->uid);
+        log_info("account %s: logged out by uid %u", a->store_key, (unsigned) r->peer->uid);
         (void) account_logout(a, &lw->erase_error, on_logout_revoked, lw);
         manager_notify_status(a->manager);
         return 0;

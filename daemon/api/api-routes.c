@@ -3,8 +3,10 @@
 #include "api/api-gateway.h"
 #include "api/api-login.h"
 #include "api/api-routes.h"
+#include "api/api-session.h"
 #include "api/api-status.h"
 #include "api/api-token.h"
+#include "core/account-sessions.h"
 #include "util/account-name.h"
 
 typedef int (*api_handler)(api_request *r, account *a, const api_route *route);
@@ -15,6 +17,7 @@ typedef struct api_route_def {
         const char *path;               /* /v1/...; under an account: what follows /v1/accounts/NAME/ */
         bool prefix;                    /* path is a prefix (gateway) */
         api_permission permission;
+        api_session_use session;        /* per-user accounts: which person's session, and when it is missing */
         api_handler handler;
 } api_route_def;
 
@@ -46,13 +49,13 @@ static int handle_gateway(api_request *r, account *a, const api_route *route) {
 
 /* Account routes come after the one without an account. */
 static const api_route_def route_table[] = {
-        { API_ROUTE_STATUS,      "GET",  "/v1/status", false, API_ALLOW_ANYONE, handle_status },
-        { API_ROUTE_TOKEN,       "GET",  "token",      false, API_ALLOW_USERS,  handle_token },
-        { API_ROUTE_LOGIN_START, "POST", "login",      false, API_ALLOW_ADMINS, handle_login_start },
-        { API_ROUTE_LOGIN_WAIT,  "GET",  "login",      false, API_ALLOW_ADMINS, handle_login_wait },
-        { API_ROUTE_LOGOUT,      "POST", "logout",     false, API_ALLOW_ADMINS, handle_logout },
-        { API_ROUTE_GATEWAY,     NULL,   "api/",       true,  API_ALLOW_USERS,  handle_gateway },
-        { API_ROUTE_GATEWAY,     NULL,   "tenant/",    true,  API_ALLOW_USERS,  handle_gateway },
+        { API_ROUTE_STATUS,      "GET",  "/v1/status", false, API_ALLOW_ANYONE, API_SESSION_NONE,        handle_status },
+        { API_ROUTE_TOKEN,       "GET",  "token",      false, API_ALLOW_USERS,  API_SESSION_TOKEN,       handle_token },
+        { API_ROUTE_LOGIN_START, "POST", "login",      false, API_ALLOW_SELF,   API_SESSION_LOGIN_START, handle_login_start },
+        { API_ROUTE_LOGIN_WAIT,  "GET",  "login",      false, API_ALLOW_SELF,   API_SESSION_LOGIN_WAIT,  handle_login_wait },
+        { API_ROUTE_LOGOUT,      "POST", "logout",     false, API_ALLOW_SELF,   API_SESSION_LOGOUT,      handle_logout },
+        { API_ROUTE_GATEWAY,     NULL,   "api/",       true,  API_ALLOW_USERS,  API_SESSION_GATEWAY,     handle_gateway },
+        { API_ROUTE_GATEWAY,     NULL,   "tenant/",    true,  API_ALLOW_USERS,  API_SESSION_GATEWAY,     handle_gateway },
 };
 
 static bool method_matches(const api_route_def *d, const char *method) {
@@ -175,5 +178,10 @@ int api_routes_handle(api_request *r, void *userdata) {
         k = api_check_permission(r, a, d->permission);
         if (k <= 0)
                 return k;
+        if (a && account_is_per_user(a)) {
+                k = api_pick_session(r, a, d->session, &a);
+                if (k <= 0)
+                        return k;
+        }
         return d->handler(r, a, &route);
 }

@@ -31,7 +31,8 @@ int api_reply_token(api_request *r, account *a) {
                                                "cannot build the answer");
 
         a->tokens_served++;
-        audit_token_served(a->conf->name, r->peer, s->access_token, s->access_token_audit);
+        audit_token_served(a->conf->name, r->peer, s->sub, a->parent ? a->uid : (uid_t) -1, s->access_token,
+                           s->access_token_audit);
         return api_request_reply(r, MHD_HTTP_OK, body, len, true);
 }
 

@@ -24,6 +24,8 @@ static const conf_key keys[] = {
         { "socket_mode", SECTION_DAEMON, conf_parse_mode, DAEMON(socket_mode) },
         { "admins", SECTION_DAEMON, conf_parse_principals, DAEMON(admins) },
         { "log_level", SECTION_DAEMON, conf_parse_log_level, DAEMON(log_level) },
+        { "refresh_max_in_flight", SECTION_DAEMON, conf_parse_unsigned, DAEMON(refresh_max_in_flight),
+          .min = 1, .max = REFRESH_MAX_IN_FLIGHT_MAX },
 
         { "issuer", SECTION_ACCOUNT, conf_parse_base_url, ACCOUNT(issuer) },
         { "client_id", SECTION_ACCOUNT, conf_parse_text, ACCOUNT(client_id),
@@ -36,6 +38,8 @@ static const conf_key keys[] = {
         { "userinfo_url", SECTION_ACCOUNT, conf_parse_url, ACCOUNT(userinfo_url) },
         { "allowed_tenants", SECTION_ACCOUNT, conf_parse_tenants, ACCOUNT(allowed_tenants) },
         { "users", SECTION_ACCOUNT, conf_parse_principals, ACCOUNT(users) },
+        { "sessions", SECTION_ACCOUNT, conf_parse_sessions, ACCOUNT(sessions) },
+        { "end_with_logout", SECTION_ACCOUNT, conf_parse_bool, ACCOUNT(end_with_logout) },
         { "refresh_margin", SECTION_ACCOUNT, conf_parse_seconds, ACCOUNT(refresh_margin),
           .min = 0, .max = REFRESH_MARGIN_MAX },
         { "api_base", SECTION_ACCOUNT, conf_parse_base_url, ACCOUNT(api_base) },
@@ -127,6 +131,9 @@ static void section_end(conf_parse_ctx *ctx, void *userdata, const conf_section 
         else if (!inline_secret && !file_secret)
                 conf_parse_error(ctx, s->line,
                                  "[account %s]: client_secret or client_secret_file is required", a->name);
+        if (a->sessions != SESSIONS_PER_USER && conf_section_key_line(&conf_keys_schema, s, "end_with_logout") > 0)
+                conf_parse_error(ctx, conf_section_key_line(&conf_keys_schema, s, "end_with_logout"),
+                                 "[account %s]: end_with_logout needs sessions = per-user", a->name);
 }
 
 const conf_schema conf_keys_schema = {

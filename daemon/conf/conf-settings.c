@@ -21,6 +21,8 @@ int conf_account_new(const char *name, const char *file, unsigned line, conf_acc
                 .scope = strdup(DEFAULT_SCOPE),
                 .userinfo_url = strdup(DEFAULT_USERINFO_URL),
                 .users.text = strdup(""),
+                .sessions = SESSIONS_SHARED,
+                .end_with_logout = true,
                 .refresh_margin = DEFAULT_REFRESH_MARGIN,
                 .api_max_concurrent = DEFAULT_API_MAX_CONCURRENT,
                 .api_queue_max = DEFAULT_API_QUEUE_MAX,
@@ -86,6 +88,8 @@ bool conf_account_equal(const conf_account *a, const conf_account *b) {
                 streq_ptr(a->userinfo_url, b->userinfo_url) &&
                 strv_equal(a->allowed_tenants, b->allowed_tenants) &&
                 principal_list_equal(&a->users, &b->users) &&
+                a->sessions == b->sessions &&
+                a->end_with_logout == b->end_with_logout &&
                 a->refresh_margin == b->refresh_margin &&
                 a->api_max_concurrent == b->api_max_concurrent &&
                 a->api_queue_max == b->api_queue_max &&

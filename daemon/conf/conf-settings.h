@@ -18,6 +18,8 @@
 #define API_QUEUE_MAX_MAX 10000U
 #define DEFAULT_API_WAIT 0U
 #define API_WAIT_MAX 300U
+#define DEFAULT_REFRESH_MAX_IN_FLIGHT 4U
+#define REFRESH_MAX_IN_FLIGHT_MAX 64U
 #define DEFAULT_API_BODY_MAX (4U * 1024U * 1024U)
 #define API_BODY_MAX_MAX (256U * 1024U * 1024U)
 
@@ -32,6 +34,8 @@ typedef struct conf_account {
         char *userinfo_url;
         char **allowed_tenants;         /* NULL-terminated; NULL or empty = any */
         principal_list users;
+        session_mode sessions;          /* shared, or one session per uid */
+        bool end_with_logout;           /* per-user: a uid's sessions end with its last logind session */
         unsigned refresh_margin;        /* seconds */
         unsigned api_max_concurrent;    /* gateway: upstream requests in flight */
         unsigned api_queue_max;         /* gateway: requests waiting for a slot */
@@ -53,6 +57,7 @@ typedef struct conf {
         mode_t socket_mode;
         principal_list admins;
         int log_level;                  /* LOG_ERR..LOG_DEBUG */
+        unsigned refresh_max_in_flight; /* background refreshes at the IdP at once */
 
         conf_account **accounts;
         size_t n_accounts;

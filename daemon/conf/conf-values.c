@@ -11,6 +11,14 @@ static const char *const client_auth_table[_CLIENT_AUTH_MAX] = {
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(client_auth, client_auth);
+
+static const char *const session_mode_table[_SESSIONS_MAX] = {
+        [SESSIONS_SHARED] = "shared",
+        [SESSIONS_PER_USER] = "per-user",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(session_mode, session_mode);
+DEFINE_PRIVATE_STRING_TABLE_LOOKUP_FROM_STRING(session_mode, int);
 /* int, not client_auth: the enum holds no -EINVAL (a switch over it would
  * then need a case for it). */
 DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(client_auth, int);
@@ -145,6 +153,34 @@ int conf_parse_client_auth(conf_parse_ctx *ctx, const conf_key *key, const char 
         }
         *CONF_FIELD(client_auth, key, object) = (client_auth) a;
         return 0;
+}
+
+int conf_parse_sessions(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object) {
+        int m = session_mode_from_string(value);
+
+        if (m < 0) {
+                conf_parse_error(ctx, ctx->line, "%s: \"%s\" is not one of shared, per-user", key->name, value);
+                return -EINVAL;
+        }
+        *CONF_FIELD(session_mode, key, object) = (session_mode) m;
+        return 0;
+}
+
+int conf_parse_bool(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object) {
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (streq(value, yes[i])) {
+                        *CONF_FIELD(bool, key, object) = true;
+                        return 0;
+                }
+                if (streq(value, no[i])) {
+                        *CONF_FIELD(bool, key, object) = false;
+                        return 0;
+                }
+        }
+        conf_parse_error(ctx, ctx->line, "%s: \"%s\" is not yes or no", key->name, value);
+        return -EINVAL;
 }
 
 int conf_parse_unsigned(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object) {

@@ -21,6 +21,14 @@ typedef enum client_auth {
         _CLIENT_AUTH_MAX,
 } client_auth;
 
+typedef enum session_mode {
+        SESSIONS_SHARED,                /* one session for every member of users= */
+        SESSIONS_PER_USER,              /* one session per uid that users= admits */
+        _SESSIONS_MAX,
+} session_mode;
+
+const char *session_mode_to_string(session_mode m);
+
 const char *client_auth_to_string(client_auth a);
 /* A client_auth, or -EINVAL. */
 int client_auth_from_string(const char *s);
@@ -44,6 +52,10 @@ int conf_parse_log_level(conf_parse_ctx *ctx, const conf_key *key, const char *v
 int conf_parse_text(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object);
 /* client_auth. */
 int conf_parse_client_auth(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object);
+/* session_mode: shared or per-user. */
+int conf_parse_sessions(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object);
+/* bool: yes/no, true/false, on/off, 1/0. */
+int conf_parse_bool(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object);
 /* unsigned: a decimal number in min..max. */
 int conf_parse_unsigned(conf_parse_ctx *ctx, const conf_key *key, const char *value, void *object);
 /* unsigned: seconds in min..max, written with no more digits than max. */

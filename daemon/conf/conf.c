@@ -32,10 +32,11 @@ void conf_print(const conf *c, FILE *f) {
                 "socket = %s\n"
                 "socket_mode = %04o\n"
                 "admins =%s%s\n"
-                "log_level = %s\n",
+                "log_level = %s\n"
+                "refresh_max_in_flight = %u\n",
                 c->state_dir, c->socket, (unsigned) c->socket_mode,
                 isempty(c->admins.text) ? "" : " ", strempty(c->admins.text),
-                strempty(log_level_to_string(c->log_level)));
+                strempty(log_level_to_string(c->log_level)), c->refresh_max_in_flight);
 
         for (size_t i = 0; i < c->n_accounts; i++) {
                 const conf_account *a = c->accounts[i];
@@ -65,6 +66,9 @@ void conf_print(const conf *c, FILE *f) {
                 print_optional_url(f, "token_endpoint", a->token_endpoint);
                 print_optional_url(f, "device_authorization_endpoint", a->device_authorization_endpoint);
                 print_optional_url(f, "revocation_endpoint", a->revocation_endpoint);
+                fprintf(f, "sessions = %s\n", session_mode_to_string(a->sessions));
+                if (a->sessions == SESSIONS_PER_USER)
+                        fprintf(f, "end_with_logout = %s\n", a->end_with_logout ? "yes" : "no");
         }
 }
 
@@ -108,6 +112,7 @@ int conf_load(const char *path, conf **ret, char ***errors) {
         c->socket_mode = 0660;
         c->admins.text = strdup(DEFAULT_ADMINS);
         c->log_level = LOG_INFO;
+        c->refresh_max_in_flight = DEFAULT_REFRESH_MAX_IN_FLIGHT;
         if (!c->state_dir || !c->socket || !c->admins.text)
                 return -ENOMEM;
 

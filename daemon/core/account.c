@@ -54,6 +54,7 @@ int account_new(manager *m, account_env *env, const conf_account *c, account **r
         a->manager = m;
         a->env = env;
         a->conf = c;
+        strncpy(a->store_key, c->name, sizeof a->store_key - 1);
         a->state = ACCOUNT_LOGGED_OUT;         /* the first state: nothing to tell */
         *ret = a;
         return 0;
@@ -64,6 +65,8 @@ account *account_free(account *a) {
                 return NULL;
         session_free(a->session);
         free(a->last_error);
+        free(a->sessions);      /* the sessions themselves are gone by now (account_destroy()) */
+        free(a->os_user);
         free(a);
         return NULL;
 }
@@ -90,20 +93,20 @@ int account_load(account *a) {
         _cleanup_(freep) char *quarantined = NULL;
         int r;
 
-        r = store_load(a->env->store, a->conf->name, a->conf->issuer, &s, &quarantined);
+        r = store_load(a->env->store, a->store_key, a->conf->issuer, &s, &quarantined);
         if (r == -ENOENT) {
                 account_set_state(a, ACCOUNT_LOGGED_OUT);
                 return 0;
         }
         if (r == -EBADMSG) {
                 log_error("account %s: stored session is damaged or not ours, moved aside to %s; log in again",
-                          a->conf->name, strempty(quarantined));
+                          a->store_key, strempty(quarantined));
                 account_set_error(a, "stored session was damaged and moved aside (%s)", strempty(quarantined));
                 account_set_state(a, ACCOUNT_LOGGED_OUT);
                 return 0;
         }
         if (r < 0) {
-                log_error_errno(r, "account %s: cannot read stored session: %m", a->conf->name);
+                log_error_errno(r, "account %s: cannot read stored session: %m", a->store_key);
                 account_set_error(a, "cannot read stored session: %s", strerror(-r));
                 account_set_state(a, ACCOUNT_LOGGED_OUT);
                 return r;
@@ -112,7 +115,7 @@ int account_load(account *a) {
         session_free(a->session);
         a->session = TAKE_PTR(s);
         account_set_state(a, ACCOUNT_VALID);
-        log_info("account %s: session loaded (user %s, token %s)", a->conf->name,
+        log_info("account %s: session loaded (user %s, token %s)", a->store_key,
                  strempty(a->session->user),
                  a->session->expires_at > now_realtime() ? "valid" : "expired");
         return 0;
@@ -123,7 +126,7 @@ int account_install_session(account *a, session *s) {
 
         /* Durable first: a caller must never hold a token whose refresh
          * token we could lose in a crash. */
-        r = store_save(a->env->store, a->conf->name, a->conf->issuer, s);
+        r = store_save(a->env->store, a->store_key, a->conf->issuer, s);
         if (r < 0)
                 return r;       /* s stays the caller's */
         session_free(a->session);
@@ -139,7 +142,7 @@ int account_forget_session(account *a) {
         a->session = session_free(a->session);
         account_set_state(a, ACCOUNT_LOGGED_OUT);
         a->next_refresh_at = 0;
-        r = store_remove(a->env->store, a->conf->name);
+        r = store_remove(a->env->store, a->store_key);
         if (r < 0)
                 return r;
         return 0;

@@ -10,6 +10,8 @@
 
 #include "conf/conf.h"
 #include "store/session.h"
+#include "util/account-name.h"
+#include "util/list.h"
 #include "util/util.h"
 
 typedef enum account_state {
@@ -42,6 +44,11 @@ typedef struct account_env {
         curl_glue *curl;
         discovery_cache *discovery;
         revoke_job *revocations;        /* in flight, see revoke.c */
+        /* Background refreshes at the IdP at once (refresh.c): at most
+         * refresh_max_in_flight (0: no limit), the others wait in line. */
+        unsigned refresh_in_flight, refresh_max_in_flight;
+        bool refresh_dispatching;
+        LIST_HEAD(refresher, refresh_queue);
         void (*state_changed)(account *a, account_state old, void *userdata);
         void *userdata;
 } account_env;
@@ -50,6 +57,17 @@ struct account {
         manager *manager;               /* for the layers above core/ */
         account_env *env;
         const conf_account *conf;       /* owned by manager->conf */
+
+        /* sessions = per-user: the configured account keeps one account
+         * per person (account-sessions.h), sorted by uid; each of those
+         * has parent set and holds that person's session. */
+        account *parent;
+        uid_t uid;                      /* with parent: whose session */
+        account **sessions;
+        size_t n_sessions, n_sessions_allocated;
+        char store_key[ACCOUNT_STORE_KEY_MAX + 1];      /* "NAME", or "NAME@UID" */
+        char *os_user;                  /* with parent: uid's user name when it has one */
+
         account_state state;            /* written by account_set_state() only */
         session *session;               /* NULL when logged out */
         char *last_error;

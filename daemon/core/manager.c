@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <systemd/sd-daemon.h>
 
+#include "core/account-sessions.h"
+#include "core/logind-watch.h"
 #include "core/manager.h"
 #include "core/refresh.h"
 #include "core/revoke.h"
@@ -10,6 +12,10 @@
 
 static void on_state_changed(account *a, account_state old, void *userdata) {
         manager *m = userdata;
+
+        /* A session tied to a desktop session: watch for that to end. */
+        if (a->parent && a->session && a->session->logind_bound && m->logind)
+                (void) logind_watch_track(m->logind, a->uid);
 
         /* While a reload rebuilds the list, m->accounts has holes (the
          * accounts moved to the new list); it tells once at the end. */
@@ -41,24 +47,16 @@ int manager_new(sd_event *e, const char *config_path, conf *c, manager **ret) {
         return 0;
 }
 
-static void account_gone(manager *m, account *a) {
-        if (m->account_gone)
-                m->account_gone(a);
-        refresh_account_gone(a);
-        revoke_account_gone(a);
-        account_free(a);
-}
-
 static void free_accounts(manager *m, account **accounts, size_t n) {
         for (size_t i = 0; i < n; i++)
-                if (accounts[i])
-                        account_gone(m, accounts[i]);
+                account_destroy(accounts[i], m->account_gone);
         free(accounts);
 }
 
 manager *manager_free(manager *m) {
         if (!m)
                 return NULL;
+        m->logind = logind_watch_free(m->logind);
         free_accounts(m, m->accounts, m->n_accounts);
         revoke_env_done(&m->env);
         discovery_cache_free(m->env.discovery);
@@ -83,8 +81,14 @@ void manager_notify_status(manager *m) {
         char line[256];
         int k;
 
-        for (size_t i = 0; i < m->n_accounts; i++)
-                n[m->accounts[i]->state]++;
+        for (size_t i = 0; i < m->n_accounts; i++) {
+                const account *a = m->accounts[i];
+
+                if (!account_is_per_user(a))
+                        n[a->state]++;
+                for (size_t j = 0; j < a->n_sessions; j++)
+                        n[a->sessions[j]->state]++;
+        }
         /* "3 accounts: 2 valid, 1 needs_login" */
         k = snprintf(line, sizeof line, "%zu account%s", m->n_accounts, m->n_accounts == 1 ? "" : "s");
         for (account_state s = 0; s < _ACCOUNT_STATE_MAX && k > 0 && (size_t) k < sizeof line; s++)
@@ -128,6 +132,11 @@ static int build_accounts(manager *m, const conf *c, account **old, size_t n_old
                 }
 
                 r = account_new(m, &m->env, ca, &a);
+                if (r >= 0 && account_is_per_user(a)) {
+                        r = account_sessions_load(a);
+                        if (r < 0)
+                                account_destroy(TAKE_PTR(a), NULL);
+                }
                 if (r < 0) {
                         for (size_t k = 0; k < i; k++)
                                 if (taken[k] > 0) {
@@ -137,20 +146,77 @@ static int build_accounts(manager *m, const conf *c, account **old, size_t n_old
                         free_accounts(m, list, i);
                         return r;
                 }
-                (void) account_load(a);
-                if (a->session)
-                        account_session_changed(a);
+                if (!account_is_per_user(a)) {
+                        (void) account_load(a);
+                        if (a->session)
+                                account_session_changed(a);
+                }
                 list[i] = a;
         }
 
         /* Taken over: now configured by c. */
         for (size_t i = 0; i < c->n_accounts; i++)
                 if (taken[i] > 0)
-                        list[i]->conf = c->accounts[i];
+                        account_set_conf(list[i], c->accounts[i]);
 
         *ret = list;
         *ret_n = c->n_accounts;
         return 0;
+}
+
+static void on_uid_logout(uid_t uid, void *userdata) {
+        manager *m = userdata;
+        unsigned n = 0;
+
+        for (size_t i = 0; i < m->n_accounts; i++)
+                if (account_is_per_user(m->accounts[i]))
+                        n += (unsigned) account_session_end_at_logout(m->accounts[i], uid, m->account_gone);
+        if (n > 0)
+                manager_notify_status(m);
+}
+
+static bool wants_logind(const manager *m) {
+        for (size_t i = 0; i < m->n_accounts; i++)
+                if (account_is_per_user(m->accounts[i]) && m->accounts[i]->conf->end_with_logout)
+                        return true;
+        return false;
+}
+
+/* Starts watching logind for the per-user accounts that end with the
+ * desktop logout, and ends the tied sessions of people who logged out
+ * while tesserad was not running. */
+static void logind_setup(manager *m) {
+        int r;
+
+        if (m->logind || !wants_logind(m))
+                return;
+        r = logind_watch_new(m->event, on_uid_logout, m, &m->logind);
+        if (r < 0) {
+                if (!m->logind_missing_said)
+                        log_notice(r == -ENOENT ? "logind is not running: per-user sessions will not end at the desktop logout"
+                                                : "cannot watch logind (%s): per-user sessions will not end at the desktop logout",
+                                   strerror(-r));
+                m->logind_missing_said = true;
+                return;
+        }
+
+        for (size_t i = 0; i < m->n_accounts; i++) {
+                account *a = m->accounts[i];
+
+                if (!account_is_per_user(a))
+                        continue;
+                /* Backwards: ending a session removes it from the list. */
+                for (size_t j = a->n_sessions; j > 0; j--) {
+                        account *s = a->sessions[j - 1];
+
+                        if (!s->session || !s->session->logind_bound)
+                                continue;
+                        if (logind_uid_is_logged_in(s->uid))
+                                (void) logind_watch_track(m->logind, s->uid);
+                        else
+                                (void) account_session_end_at_logout(a, s->uid, m->account_gone);
+                }
+        }
 }
 
 int manager_start(manager *m) {
@@ -172,9 +238,11 @@ int manager_start(manager *m) {
         if (r < 0)
                 return log_error_errno(r, "cannot set up the identity provider client: %m");
 
+        m->env.refresh_max_in_flight = m->conf->refresh_max_in_flight;
         r = build_accounts(m, m->conf, NULL, 0, &m->accounts, &m->n_accounts);
         if (r < 0)
                 return log_error_errno(r, "cannot set up accounts: %m");
+        logind_setup(m);
 
         manager_notify_status(m);
         return 0;
@@ -225,7 +293,7 @@ int manager_reload(manager *m) {
         for (size_t i = 0; i < m->n_accounts; i++)
                 if (m->accounts[i]) {
                         log_info("reload: account %s removed or changed", m->accounts[i]->conf->name);
-                        account_gone(m, m->accounts[i]);
+                        account_destroy(m->accounts[i], m->account_gone);
                 }
         free(m->accounts);
         m->accounts = list;
@@ -234,10 +302,12 @@ int manager_reload(manager *m) {
 
         old = m->conf;
         m->conf = TAKE_PTR(c);
+        m->env.refresh_max_in_flight = m->conf->refresh_max_in_flight;
         conf_free(old);
         log_set_max_level(m->conf->log_level);
 
         discovery_cache_invalidate_all(m->env.discovery);
+        logind_setup(m);
         log_info("reload: configuration reloaded, %zu account(s)", m->n_accounts);
         (void) sd_notify(false, "READY=1");
         manager_notify_status(m);

@@ -12,6 +12,8 @@
 #include "conf/conf.h"
 #include "store/store.h"
 
+typedef struct logind_watch logind_watch;
+
 struct manager {
         sd_event *event;
         char *config_path;
@@ -21,6 +23,8 @@ struct manager {
         size_t n_accounts;
         uint64_t started_usec;          /* CLOCK_MONOTONIC */
         bool rebuilding;                /* a reload is replacing the account list */
+        logind_watch *logind;           /* while a per-user account ends sessions at logout */
+        bool logind_missing_said;
         /* Runs for each account that a reload removes or that the manager
          * frees, before the account's own refresh and revocations end. */
         void (*account_gone)(account *a);

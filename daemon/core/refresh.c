@@ -33,6 +33,9 @@ struct refresher {
         uint64_t not_before_usec;       /* CLOCK_BOOTTIME: back-off end */
         session *unsaved;               /* refreshed but not yet durable */
         uint64_t last_start_usec;       /* CLOCK_BOOTTIME */
+        bool in_flight;                 /* counted in env->refresh_in_flight */
+        bool queued;                    /* in env->refresh_queue */
+        LIST_FIELDS(refresher, queue);
 };
 
 static double random01(void) {
@@ -94,11 +97,55 @@ static void answer_waiters(refresher *rf) {
 
 static int refresh_start(account *a);
 
+static void unqueue(refresher *rf) {
+        if (!rf->queued)
+                return;
+        LIST_REMOVE(queue, rf->account->env->refresh_queue, rf);
+        rf->queued = false;
+}
+
+/* A refresh attempt ended (or was cancelled): the next in line starts. */
+static void flight_end(refresher *rf) {
+        account_env *env = rf->account->env;
+
+        if (!rf->in_flight)
+                return;
+        rf->in_flight = false;
+        env->refresh_in_flight--;
+        /* A refresh started here may end at once (no endpoints): the
+         * outer loop goes on, no recursion. */
+        if (env->refresh_dispatching)
+                return;
+        env->refresh_dispatching = true;
+        while (env->refresh_queue_head &&
+               (env->refresh_max_in_flight == 0 || env->refresh_in_flight < env->refresh_max_in_flight)) {
+                refresher *next = env->refresh_queue_head;
+
+                unqueue(next);
+                (void) refresh_start(next->account);
+        }
+        env->refresh_dispatching = false;
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         account *a = userdata;
+        refresher *rf = a->refresher;
+        account_env *env = a->env;
 
-        if (a->refresher)
-                a->refresher->timer = sd_event_source_disable_unref(a->refresher->timer);
+        if (!rf)
+                return 0;
+        rf->timer = sd_event_source_disable_unref(rf->timer);
+        /* Background refreshes of many sessions issued together would all
+         * be due together: at most refresh_max_in_flight go to the IdP at
+         * once, the others wait their turn (the margin leaves time). */
+        if (!rf->op && !rf->discovery && env->refresh_max_in_flight > 0 &&
+            env->refresh_in_flight >= env->refresh_max_in_flight) {
+                if (!rf->queued) {
+                        LIST_APPEND(queue, env->refresh_queue, rf);
+                        rf->queued = true;
+                }
+                return 0;
+        }
         (void) refresh_start(a);
         return 0;
 }
@@ -115,7 +162,7 @@ static void arm_timer(account *a, uint64_t delay_usec) {
         r = sd_event_add_time(a->env->event, &rf->timer, CLOCK_BOOTTIME,
                               boottime_now(a) + delay_usec, USEC_PER_SEC / 10, on_timer, a);
         if (r < 0) {
-                log_error_errno(r, "account %s: cannot schedule a refresh: %m", a->conf->name);
+                log_error_errno(r, "account %s: cannot schedule a refresh: %m", a->store_key);
                 a->next_refresh_at = 0;
                 return;
         }
@@ -141,6 +188,7 @@ static void schedule_background(account *a) {
 static void attempt_ended(refresher *rf) {
         rf->slow_timer = sd_event_source_disable_unref(rf->slow_timer);
         rf->slow = false;
+        flight_end(rf);
 }
 
 /* An IdP that accepted the connection and then went silent (stopped,
@@ -163,7 +211,7 @@ static int on_attempt_slow(sd_event_source *s, uint64_t usec, void *userdata) {
                 account_set_error(a, "identity provider not answering since %s (the refresh is still waiting for it)",
                                   since);
                 log_warning("account %s: the identity provider has not answered the refresh for %" PRIu64
-                            " s; serving what there is meanwhile", a->conf->name,
+                            " s; serving what there is meanwhile", a->store_key,
                             REFRESH_ANSWER_WAIT_USEC / USEC_PER_SEC);
                 account_set_state(a, ACCOUNT_DEGRADED);
         }
@@ -182,7 +230,7 @@ static void arm_slow_timer(account *a) {
                               boottime_now(a) + REFRESH_ANSWER_WAIT_USEC, USEC_PER_SEC / 10, on_attempt_slow, a);
         if (r < 0)
                 /* Callers then wait for the HTTP timeout: slow, not wrong. */
-                log_warning_errno(r, "account %s: cannot time the refresh: %m", a->conf->name);
+                log_warning_errno(r, "account %s: cannot time the refresh: %m", a->store_key);
 }
 
 static void finish_success(account *a, session *fresh) {
@@ -215,7 +263,7 @@ static void finish_success(account *a, session *fresh) {
         rf->failures = 0;
         rf->unreachable_since = 0;
         rf->not_before_usec = 0;
-        log_info("account %s: tokens refreshed, valid for %" PRIi64 " s", a->conf->name,
+        log_info("account %s: tokens refreshed, valid for %" PRIi64 " s", a->store_key,
                  fresh->expires_at - fresh->refreshed_at);
 
         schedule_background(a);
@@ -253,7 +301,7 @@ static void finish_failure(account *a, const oauth_error *e) {
         format_utc(rf->unreachable_since, since);
         account_set_error(a, "identity provider unreachable since %s (%s); attempt %u, next in %" PRIu64 " s",
                           since, strempty(e->description), rf->failures, delay / USEC_PER_SEC);
-        log_warning("account %s: refresh failed (%s), retrying in %" PRIu64 " s", a->conf->name,
+        log_warning("account %s: refresh failed (%s), retrying in %" PRIu64 " s", a->store_key,
                     strempty(e->description), delay / USEC_PER_SEC);
         arm_timer(a, delay);
         account_set_state(a, ACCOUNT_DEGRADED);
@@ -353,8 +401,11 @@ static int refresh_start(account *a) {
          * refresh succeeds. */
         if (a->state != ACCOUNT_LOGIN_PENDING && a->state != ACCOUNT_DEGRADED)
                 account_set_state(a, ACCOUNT_REFRESHING);
-        log_debug("account %s: refreshing tokens (attempt %u)", a->conf->name, rf->failures + 1);
+        log_debug("account %s: refreshing tokens (attempt %u)", a->store_key, rf->failures + 1);
         rf->last_start_usec = boottime_now(a);
+        unqueue(rf);
+        rf->in_flight = true;
+        a->env->refresh_in_flight++;
         arm_slow_timer(a);
 
         r = discovery_cache_get(a->env->discovery, a->conf, on_discovered, a, &e, &rf->discovery);
@@ -412,6 +463,7 @@ static void cancel(account *a) {
         rf->discovery = discovery_waiter_free(rf->discovery);
         rf->op = oauth_op_free(rf->op);
         rf->timer = sd_event_source_disable_unref(rf->timer);
+        unqueue(rf);
         attempt_ended(rf);
         rf->failures = 0;
         rf->unreachable_since = 0;

@@ -12,6 +12,7 @@ typedef struct revoke_job revoke_job;
 struct revoke_job {
         account_env *env;
         account *account;
+        char label[ACCOUNT_STORE_KEY_MAX + 1];  /* whose tokens, for the log */
         discovery_waiter *discovery;
         oidc_endpoints *endpoints;
         oauth_op *op;
@@ -70,11 +71,11 @@ static void on_revoked(oauth_op *op, const oauth_error *error, void *userdata) {
         j->op = oauth_op_free(j->op);
         if (error) {
                 log_warning("account %s: revoking the %s at the identity provider failed: %s",
-                            j->account->conf->name, token_hint[j->next], strempty(error->description));
+                            j->label, token_hint[j->next], strempty(error->description));
                 job_fail(j, "revoking the %s failed: %s", token_hint[j->next], strempty(error->description));
         } else
                 log_info("account %s: %s revoked at the identity provider",
-                         j->account->conf->name, token_hint[j->next]);
+                         j->label, token_hint[j->next]);
         j->next++;
         job_step(j);
 }
@@ -89,12 +90,12 @@ static void job_step(revoke_job *j) {
                                  token_hint[j->next], on_revoked, j, &j->op);
                 if (r == -EOPNOTSUPP) {
                         log_warning("account %s: the identity provider offers no revocation endpoint; "
-                                    "the tokens stay valid there until they expire", j->account->conf->name);
+                                    "the tokens stay valid there until they expire", j->label);
                         job_fail(j, "the identity provider offers no revocation endpoint");
                         break;
                 }
                 if (r < 0) {
-                        log_warning_errno(r, "account %s: cannot start revocation: %m", j->account->conf->name);
+                        log_warning_errno(r, "account %s: cannot start revocation: %m", j->label);
                         job_fail(j, "cannot start revocation: %s", strerror(-r));
                         continue;
                 }
@@ -110,7 +111,7 @@ static void on_discovered(discovery_waiter *w, int error, const char *message, o
         j->discovery = discovery_waiter_free(j->discovery);
         if (error < 0) {
                 log_warning("account %s: cannot revoke the tokens, the identity provider's configuration is unavailable: %s",
-                            j->account->conf->name, strempty(message));
+                            j->label, strempty(message));
                 job_fail(j, "the identity provider cannot be reached: %s", strempty(message));
                 job_free(j);
                 return;
@@ -144,7 +145,10 @@ void revoke_tokens_then(account *a, const oidc_endpoints *e, const char *refresh
         j->done = done;
         j->userdata = userdata;
         j->env = env;
-        j->account = a;
+        /* One person's revocation outlives their session object (a
+         * desktop logout frees it at once): it belongs to the account. */
+        j->account = a->parent ? a->parent : a;
+        memcpy(j->label, a->store_key, sizeof j->label);
         j->next_job = env->revocations;
         if (j->next_job)
                 j->next_job->prev_job = j;
@@ -165,7 +169,7 @@ void revoke_tokens_then(account *a, const oidc_endpoints *e, const char *refresh
 
         r = discovery_cache_get(env->discovery, a->conf, on_discovered, j, &j->endpoints, &j->discovery);
         if (r < 0) {
-                log_warning_errno(r, "account %s: cannot look up the revocation endpoint: %m", a->conf->name);
+                log_warning_errno(r, "account %s: cannot look up the revocation endpoint: %m", a->store_key);
                 job_fail(j, "cannot look up the revocation endpoint: %s", strerror(-r));
                 job_free(j);
                 return;
@@ -178,7 +182,7 @@ oom_job:
         job_fail(j, "out of memory");
         job_free(j);
 oom:
-        log_warning("account %s: out of memory, tokens not revoked at the identity provider", a->conf->name);
+        log_warning("account %s: out of memory, tokens not revoked at the identity provider", a->store_key);
 }
 
 void revoke_account_gone(account *a) {

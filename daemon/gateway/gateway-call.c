@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gateway/gateway-call.h"
+#include "peer/audit.h"
 #include "peer/peer.h"
 #include "util/log.h"
 #include "util/secret.h"
@@ -25,6 +26,7 @@ int gateway_call_new(gateway_account *gw, api_request *r, gateway_fail_fn fail, 
         c->gid = r->peer->gid;
         LIST_PREPEND(calls, gw->calls, c);
         (void) peer_describe(r->peer, &c->exe, &c->unit);
+        c->os_user = strdup(peer_user_name(r->peer));
         *ret = c;
         return 0;
 }
@@ -37,9 +39,11 @@ void gateway_call_audit(gateway_call *c, long status) {
         c->audited = true;
         ms = (gateway_queue_now(&c->gw->queue) - c->arrived) / USEC_PER_MSEC;
         /* The path without its query: patient data can hide in queries. */
-        log_info("audit: api account=%s pid=%d uid=%u gid=%u exe=%s unit=%s method=%s path=%s status=%ld duration_ms=%" PRIu64,
-                 c->gw->account->conf->name, (int) c->pid, (unsigned) c->uid, (unsigned) c->gid,
-                 strempty(c->exe), strempty(c->unit), c->method, c->audit_path, status, ms);
+        log_info("audit: api account=%s pid=%d uid=%u gid=%u exe=%s unit=%s os_user=%s sub=%s%s method=%s path=%s status=%ld duration_ms=%" PRIu64,
+                 c->account->conf->name, (int) c->pid, (unsigned) c->uid, (unsigned) c->gid,
+                 strempty(c->exe), strempty(c->unit), strempty(c->os_user),
+                 audit_loggable(c->account->session ? c->account->session->sub : NULL), c->owner,
+                 c->method, c->audit_path, status, ms);
 }
 
 void gateway_call_release_slot(gateway_call *c) {
@@ -76,6 +80,7 @@ static void call_free(gateway_call *c) {
         strv_free(c->headers);
         free(c->exe);
         free(c->unit);
+        free(c->os_user);
         free(c);
 }
 
@@ -91,7 +96,7 @@ void gateway_call_fail(gateway_call *c, const gateway_error *e) {
                   gateway_error_kind_to_string(e->kind));
         c->phase = CALL_DONE;
         if (r) {
-                int status = c->fail(r, c->gw ? c->gw->account : NULL, e);
+                int status = c->fail(r, c->gw ? c->account : NULL, e);
 
                 gateway_call_audit(c, status > 0 ? status : 0);
         }

@@ -28,6 +28,8 @@ typedef enum gateway_call_phase {
 
 typedef struct gateway_call gateway_call;
 
+/* One per configured account: a per-user account's sessions share its
+ * queue and its 429 pause, as GipoNext counts per client_id. */
 struct gateway_account {
         account *account;
         gateway_queue queue;
@@ -36,6 +38,7 @@ struct gateway_account {
 
 struct gateway_call {
         gateway_account *gw;            /* NULL once the account is gone */
+        account *account;               /* whose token: the account, or one person's session of it */
         api_request *request;           /* NULL once MHD is done with it */
         gateway_fail_fn fail;           /* answers our errors (api/) */
         unsigned refs;                  /* the request, and the response while MHD holds it */
@@ -57,7 +60,8 @@ struct gateway_call {
         pid_t pid;
         uid_t uid;
         gid_t gid;
-        char *exe, *unit;
+        char *exe, *unit, *os_user;
+        char owner[32];                 /* " session_uid=N" for one person's session, else "" */
         LIST_FIELDS(gateway_call, calls);
 };
 

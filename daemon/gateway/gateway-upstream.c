@@ -13,12 +13,12 @@ static void on_upstream(upstream *u, upstream_event event, void *userdata);
  * not answering that is an outage to wait out, not a reason to log in
  * again. */
 static void fail_token_refused(gateway_call *c) {
-        gateway_call_fail_kind(c, c->gw->account->state == ACCOUNT_DEGRADED
+        gateway_call_fail_kind(c, c->account->state == ACCOUNT_DEGRADED
                                   ? GATEWAY_ERROR_TOKEN_REFUSED_IDP_DOWN : GATEWAY_ERROR_TOKEN_REFUSED, NULL);
 }
 
 static void send_upstream(gateway_call *c) {
-        account *a = c->gw->account;
+        account *a = c->account;
         upstream_request req = {
                 .method = c->method,
                 .url = c->url,
@@ -52,7 +52,7 @@ static void on_token_ready(account *a, void *userdata) {
 }
 
 void gateway_call_start(gateway_call *c) {
-        account *a = c->gw->account;
+        account *a = c->account;
         int64_t now = now_realtime();
         int k;
 
@@ -98,7 +98,7 @@ static ssize_t read_body(void *userdata, uint64_t pos, char *buf, size_t max) {
         if (k > 0)
                 return API_STREAM_END;
         if (k < 0) {
-                log_warning("account %s: the API's answer to %s %s broke off: %s", c->gw ? c->gw->account->conf->name : "?",
+                log_warning("account %s: the API's answer to %s %s broke off: %s", c->gw ? c->account->conf->name : "?",
                             c->method, c->audit_path, strempty(msg));
                 return API_STREAM_BROKEN;
         }
@@ -134,7 +134,7 @@ static void stream_response(gateway_call *c) {
 }
 
 static void on_401(gateway_call *c) {
-        account *a = c->gw->account;
+        account *a = c->account;
         int k;
 
         c->up = upstream_free(c->up);

@@ -75,7 +75,7 @@ int gateway_handle(account *a, api_request *r, const gateway_target *t, gateway_
         if (t->tenant && !tenant_id)
                 return fail_now(r, a, fail, GATEWAY_ERROR_NO_TENANT, 0);
 
-        gw = gateway_get(a);
+        gw = gateway_get(a->parent ? a->parent : a);
         if (!gw)
                 return fail_now(r, a, fail, GATEWAY_ERROR_NO_MEMORY, 0);
         if (gateway_queue_full(&gw->queue))
@@ -83,6 +83,9 @@ int gateway_handle(account *a, api_request *r, const gateway_target *t, gateway_
 
         if (gateway_call_new(gw, r, fail, &c) < 0)
                 return fail_now(r, a, fail, GATEWAY_ERROR_NO_MEMORY, 0);
+        c->account = a;
+        if (a->parent)
+                (void) snprintf(c->owner, sizeof c->owner, " session_uid=%u", (unsigned) a->uid);
         c->entry.deadline = c->arrived + (uint64_t) t->wait_sec * USEC_PER_SEC;
         c->method = strdup(r->method);
         k = gateway_build_url(a->conf->api_base, tenant_id, t->rest, t->query, &c->url);
@@ -106,21 +109,36 @@ int gateway_handle(account *a, api_request *r, const gateway_target *t, gateway_
         return 0;
 }
 
+/* The call's account is going away: answer or cut it, and forget it. */
+static void call_orphan(gateway_account *gw, gateway_call *c) {
+        if (c->phase != CALL_STREAMING && c->phase != CALL_DONE)
+                gateway_call_fail_kind(c, GATEWAY_ERROR_ACCOUNT_GONE, NULL);
+        gateway_call_stop(c);
+        if (c->request)
+                api_request_resume(c->request);
+        LIST_REMOVE(calls, gw->calls, c);
+        c->gw = NULL;
+}
+
 void gateway_account_gone(account *a) {
-        gateway_account *gw = a->gateway;
-        gateway_call *c;
+        gateway_account *gw = a->parent ? a->parent->gateway : a->gateway;
+        gateway_call *c, *next;
 
         if (!gw)
                 return;
-        while ((c = gw->calls_head)) {
-                if (c->phase != CALL_STREAMING && c->phase != CALL_DONE)
-                        gateway_call_fail_kind(c, GATEWAY_ERROR_ACCOUNT_GONE, NULL);
-                gateway_call_stop(c);
-                if (c->request)
-                        api_request_resume(c->request);
-                LIST_REMOVE(calls, gw->calls, c);
-                c->gw = NULL;
+        if (a->parent) {
+                /* One person's session: its calls only; the account's
+                 * queue and pause stay for the others. */
+                for (c = gw->calls_head; c; c = next) {
+                        next = c->calls_next;
+                        if (c->account == a)
+                                call_orphan(gw, c);
+                }
+                gateway_queue_dispatch(&gw->queue);
+                return;
         }
+        while ((c = gw->calls_head))
+                call_orphan(gw, c);
         gateway_queue_done(&gw->queue);
         free(gw);
         a->gateway = NULL;

@@ -27,7 +27,7 @@ static void on_redirect(redirect_listener *listener, const redirect_result *res,
         if (res->outcome == REDIRECT_EXPIRED) {
                 /* Answered already; the login itself ended at the timeout. */
                 log_notice("account %s: the browser came back after the login had expired; "
-                           "showed the \"login expired\" page, the code was not used", l->account->conf->name);
+                           "showed the \"login expired\" page, the code was not used", l->account->store_key);
                 return;
         }
 
@@ -58,7 +58,7 @@ static void on_redirect(redirect_listener *listener, const redirect_result *res,
                  * page. Any local process can reach the port, so a stray
                  * request must not cancel the real login: keep waiting. */
                 log_warning("account %s: redirect listener got a callback with a wrong state, ignored",
-                            l->account->conf->name);
+                            l->account->store_key);
                 if (res->awaiting_response)
                         login_respond_page(l, page, NULL, NULL, NULL, NULL);
                 return;
@@ -74,7 +74,7 @@ static void on_redirect(redirect_listener *listener, const redirect_result *res,
         case _REDIRECT_OUTCOME_INVALID:
                 if (!res->awaiting_response) {
                         log_warning("account %s: redirect listener got a malformed callback, ignored",
-                                    l->account->conf->name);
+                                    l->account->store_key);
                         return;
                 }
                 login_respond_page(l, page, NULL, NULL, NULL, NULL);

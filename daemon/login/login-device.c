@@ -101,7 +101,7 @@ static void on_device_authorized(oauth_op *op, const oauth_error *error, oauth_d
                 return;
         }
         log_info("account %s: device login started, polling every %" PRIu64 " s",
-                 l->account->conf->name, l->poll_interval_sec);
+                 l->account->store_key, l->poll_interval_sec);
 
         login_report_started(l, &(login_started) {
                 .flow = LOGIN_FLOW_DEVICE,

@@ -54,9 +54,13 @@ int login_parse_flow(const char *body, size_t len, login_flow *ret) {
 static unsigned pending_logins(manager *m) {
         unsigned n = 0;
 
-        for (size_t i = 0; i < m->n_accounts; i++)
-                if (login_is_pending(m->accounts[i]->login))
-                        n++;
+        for (size_t i = 0; i < m->n_accounts; i++) {
+                const account *a = m->accounts[i];
+
+                n += login_is_pending(a->login);
+                for (size_t j = 0; j < a->n_sessions; j++)
+                        n += login_is_pending(a->sessions[j]->login);
+        }
         return n;
 }
 
@@ -116,7 +120,7 @@ int login_start(account *a, login_flow flow, uid_t uid, login_start_fn done, voi
         login_free(a->login);
         a->login = l;
         account_set_state(a, ACCOUNT_LOGIN_PENDING);
-        log_info("account %s: %s login requested by uid %u", a->conf->name, login_flow_to_string(flow),
+        log_info("account %s: %s login requested by uid %u", a->store_key, login_flow_to_string(flow),
                  (unsigned) uid);
 
         k = discovery_cache_get(a->env->discovery, a->conf, on_discovered, l, &l->endpoints, &l->discovery);
@@ -136,16 +140,22 @@ void login_account_gone(account *a) {
         a->login = login_free(l);
 }
 
+static void shutdown_login(login *l) {
+        if (!l)
+                return;
+        login_respond_page(l, LANDING_GENERIC, NULL, NULL, NULL, NULL);
+        login_finish(l, false, "shutting_down", "tesserad is stopping");
+        /* No one is left to sign in for. */
+        if (l->listener_expired)
+                login_close_listener_now(l);
+}
+
 void login_manager_shutdown(manager *m) {
         for (size_t i = 0; i < m->n_accounts; i++) {
-                login *l = m->accounts[i]->login;
+                account *a = m->accounts[i];
 
-                if (!l)
-                        continue;
-                login_respond_page(l, LANDING_GENERIC, NULL, NULL, NULL, NULL);
-                login_finish(l, false, "shutting_down", "tesserad is stopping");
-                /* No one is left to sign in for. */
-                if (l->listener_expired)
-                        login_close_listener_now(l);
+                shutdown_login(a->login);
+                for (size_t j = 0; j < a->n_sessions; j++)
+                        shutdown_login(a->sessions[j]->login);
         }
 }

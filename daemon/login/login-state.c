@@ -130,7 +130,7 @@ int login_wait(account *a, unsigned wait_sec, login_wait_fn done, void *userdata
 void login_close_listener_now(login *l) {
         l->linger_timer = sd_event_source_disable_unref(l->linger_timer);
         if (l->listener && l->listener_expired)
-                log_debug("account %s: closing the expired login's redirect listener", l->account->conf->name);
+                log_debug("account %s: closing the expired login's redirect listener", l->account->store_key);
         l->listener = redirect_listener_free(l->listener);
         l->listener_expired = false;
 }
@@ -207,11 +207,11 @@ void login_finish(login *l, bool ok, const char *code, const char *fmt, ...) {
                 /* A failed login leaves the account as it was. */
                 if (a->state == ACCOUNT_LOGIN_PENDING)
                         account_set_state(a, a->session ? l->state_before : ACCOUNT_LOGGED_OUT);
-                log_warning("account %s: login failed (%s): %s", a->conf->name, strempty(code),
+                log_warning("account %s: login failed (%s): %s", a->store_key, strempty(code),
                             strempty(l->error_message));
         } else {
                 l->phase = LOGIN_DONE;
-                log_info("account %s: logged in as %s (tenant %s)", a->conf->name,
+                log_info("account %s: logged in as %s (tenant %s)", a->store_key,
                          strempty(l->user), strempty(l->tenant_id));
         }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "core/logind-watch.h"
 #include "core/refresh.h"
 #include "core/revoke.h"
 #include "login/login-internal.h"
@@ -46,6 +47,10 @@ static int build_session(login *l, const oauth_userinfo *u, const userinfo_tenan
                 return r;
         s->refreshed_at = now;
         s->expires_at = now + (int64_t) l->token->expires_in;
+        /* One person's session, logged in during their desktop session:
+         * it ends with that (core/logind-watch.h). */
+        s->logind_bound = l->account->parent && l->account->conf->end_with_logout &&
+                logind_uid_is_logged_in(l->account->uid);
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -108,7 +113,7 @@ static void on_userinfo(oauth_op *op, const oauth_error *error, oauth_userinfo *
         l->scope_missing = NULL;
         (void) account_scope_missing(a, &l->scope_missing);
         if (l->scope_missing)
-                log_warning("account %s: the user did not grant: %s", a->conf->name, l->scope_missing);
+                log_warning("account %s: the user did not grant: %s", a->store_key, l->scope_missing);
 
         login_respond_page(l, LANDING_SUCCESS, u->name, t->name, NULL, NULL);
         login_finish(l, true, NULL, NULL);
@@ -121,7 +126,7 @@ void login_tokens_arrived(login *l, oauth_token *token) {
         l->token = token;
         if (!token->refresh_token)
                 log_warning("account %s: the identity provider issued no refresh token (is offline_access granted?)",
-                            l->account->conf->name);
+                            l->account->store_key);
 
         l->phase = LOGIN_USERINFO;
         r = oauth_fetch_userinfo(l->account->env->curl, l->account->conf->userinfo_url, token->access_token,

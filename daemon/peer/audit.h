@@ -12,4 +12,11 @@ void audit_token_hash(const char *token, char ret[static 17]);
 
 /* memo: where the token's hash is kept between calls, "" at first
  * (hashing each hand-out was a tenth of a cached token request). */
-void audit_token_served(const char *account, const peer *p, const char *token, char memo[static 17]);
+/* sub: the GipoNext user of the session (NULL: unknown); session_uid:
+ * whose session of a per-user account, (uid_t) -1 for a shared one. */
+/* sub printed as is only when it is 1..255 visible ASCII characters,
+ * else "?" ("-" when NULL). */
+const char *audit_loggable(const char *v);
+
+void audit_token_served(const char *account, const peer *p, const char *sub, uid_t session_uid,
+                        const char *token, char memo[static 17]);

@@ -95,7 +95,8 @@ int peer_from_fd(int fd, peer *ret) {
 void peer_done(peer *p) {
         free(p->exe_cache);
         free(p->unit_cache);
-        p->exe_cache = p->unit_cache = NULL;
+        free(p->user_cache);
+        p->exe_cache = p->unit_cache = p->user_cache = NULL;
         free(p->groups);
         p->groups = NULL;
         p->n_groups = 0;
@@ -140,4 +141,21 @@ int peer_describe(const peer *p, char **ret_exe, char **ret_unit) {
         *ret_exe = TAKE_PTR(e);
         *ret_unit = TAKE_PTR(unit);
         return 0;
+}
+
+char *uid_to_user_name(uid_t uid) {
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+
+        if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) != 0 || !res || !res->pw_name)
+                return NULL;
+        return strdup(res->pw_name);
+}
+
+const char *peer_user_name(const peer *p) {
+        peer *cache = (peer *) p;       /* memoisation only */
+
+        if (!p->user_cache)
+                cache->user_cache = uid_to_user_name(p->uid);
+        return p->user_cache ? p->user_cache : "?";
 }

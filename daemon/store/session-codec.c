@@ -23,6 +23,7 @@ enum {
         TAG_TENANT_ID,
         TAG_TENANT_NAME,
         TAG_TENANT,
+        TAG_LOGIND_BOUND,               /* only when set, value 1 */
         TAG_END = 0xff,
 };
 
@@ -116,6 +117,8 @@ static int encode(const session *s, writer *w) {
         put_string(w, TAG_USER, s->user);
         put_string(w, TAG_TENANT_ID, s->tenant_id);
         put_string(w, TAG_TENANT_NAME, s->tenant_name);
+        if (s->logind_bound)
+                put_int64(w, TAG_LOGIND_BOUND, 1);
 
         for (size_t i = 0; i < s->n_tenants && !w->error; i++) {
                 const session_tenant *t = s->tenants + i;
@@ -294,7 +297,7 @@ static int decode_tenant(session *s, const uint8_t *v, size_t len) {
 
 typedef struct session_fields {
         session *s;
-        bool seen_expires, seen_refreshed, seen_end;
+        bool seen_expires, seen_refreshed, seen_bound, seen_end;
 } session_fields;
 
 static int session_record(void *userdata, uint8_t tag, const uint8_t *value, size_t n, size_t left) {
@@ -322,6 +325,15 @@ static int session_record(void *userdata, uint8_t tag, const uint8_t *value, siz
                 return take_string(&s->tenant_name, value, n);
         case TAG_TENANT:
                 return decode_tenant(s, value, n);
+        case TAG_LOGIND_BOUND: {
+                int64_t v = 0;
+                int r = take_int64(&v, &f->seen_bound, value, n);
+
+                if (r < 0 || v != 1)
+                        return -EBADMSG;
+                s->logind_bound = true;
+                return 0;
+        }
         case TAG_END:
                 f->seen_end = true;
                 return n == 0 && left == 0 ? 0 : -EBADMSG;

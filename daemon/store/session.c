@@ -95,6 +95,7 @@ int session_dup(const session *s, session **ret) {
 
         d->expires_at = s->expires_at;
         d->refreshed_at = s->refreshed_at;
+        d->logind_bound = s->logind_bound;
 
         struct {
                 char **to;

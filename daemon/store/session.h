@@ -5,6 +5,7 @@
  * This is what the store keeps encrypted on disk (session-codec.h). Every
  * string is in secret_ memory (secret.h) and wiped on free. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/util.h"
@@ -26,6 +27,9 @@ typedef struct session {
         char *tenant_name;
         session_tenant *tenants;        /* every tenant userinfo listed */
         size_t n_tenants;
+        /* A per-user session logged in while its uid had a desktop
+         * (logind) session: it ends when that uid's last one does. */
+        bool logind_bound;
 
         /* The audit hash of access_token (audit.h), "" until first needed;
          * not stored. Sessions are replaced, never given a new access

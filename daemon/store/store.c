@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -187,7 +188,7 @@ int store_load(store *s, const char *account, const char *issuer,
         session *sess = NULL;
         int r;
 
-        if (!s || !account_name_is_storable(account) || !issuer || !ret)
+        if (!s || !account_store_key_is_valid(account) || !issuer || !ret)
                 return -EINVAL;
 
         name = session_file_name(account);
@@ -223,7 +224,7 @@ int store_save(store *s, const char *account, const char *issuer, const session 
         size_t plain_len, len;
         int r;
 
-        if (!s || !account_name_is_storable(account) || !issuer || !sess)
+        if (!s || !account_store_key_is_valid(account) || !issuer || !sess)
                 return -EINVAL;
 
         name = session_file_name(account);
@@ -246,7 +247,7 @@ int store_save(store *s, const char *account, const char *issuer, const session 
 int store_remove(store *s, const char *account) {
         _cleanup_(freep) char *name = NULL;
 
-        if (!s || !account_name_is_storable(account))
+        if (!s || !account_store_key_is_valid(account))
                 return -EINVAL;
 
         name = session_file_name(account);
@@ -259,4 +260,67 @@ int store_remove(store *s, const char *account) {
                 return 0;
         }
         return fd_fsync(s->accounts_fd);
+}
+
+int store_list_users(store *s, const char *account, uid_t **ret, size_t *ret_n) {
+        _cleanup_(freep) uid_t *uids = NULL;
+        DIR *d;
+        size_t n = 0, allocated = 0;
+        struct dirent *de;
+        int fd, r;
+
+        if (!s || !account_name_is_storable(account) || !ret || !ret_n)
+                return -EINVAL;
+
+        fd = openat(s->accounts_fd, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                (void) close(fd);
+                return r;
+        }
+
+        r = 0;
+        while ((errno = 0, de = readdir(d))) {
+                char key[ACCOUNT_STORE_KEY_MAX + sizeof SESSION_SUFFIX];
+                size_t len = strlen(de->d_name);
+                uid_t uid;
+
+                /* "NAME@UID.session"; temporary and quarantined files
+                 * have other names. */
+                if (len <= strlen(SESSION_SUFFIX) || len >= sizeof key ||
+                    !streq(de->d_name + len - strlen(SESSION_SUFFIX), SESSION_SUFFIX))
+                        continue;
+                memcpy(key, de->d_name, len - strlen(SESSION_SUFFIX));
+                key[len - strlen(SESSION_SUFFIX)] = '\0';
+                if (account_store_key_uid(key, account, &uid) < 0)
+                        continue;
+                if (n >= STORE_USERS_MAX) {
+                        r = -E2BIG;
+                        break;
+                }
+                if (n == allocated) {
+                        uid_t *m;
+
+                        allocated = MAX(allocated * 2, (size_t) 16);
+                        m = reallocarray(uids, allocated, sizeof *uids);
+                        if (!m) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        uids = m;
+                }
+                uids[n++] = uid;
+        }
+        if (r == 0 && errno != 0)
+                r = -errno;
+        (void) closedir(d);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(uids);
+        *ret_n = n;
+        return 0;
 }

@@ -32,6 +32,11 @@ int store_save(store *s, const char *account, const char *issuer, const session 
 /* Removes the account's file; 0 also when there was none. Durable. */
 int store_remove(store *s, const char *account);
 
+/* The stored sessions of a per-user account: the uids of every
+ * "ACCOUNT@UID" file, in directory order. -E2BIG past STORE_USERS_MAX. */
+#define STORE_USERS_MAX 100000U
+int store_list_users(store *s, const char *account, uid_t **ret, size_t *ret_n);
+
 /* Deletes temp files a crash left behind in accounts/ (and of key creation
  * in the state dir). store_open() already does this once. */
 int store_cleanup_temp(store *s);

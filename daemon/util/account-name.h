@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define ACCOUNT_NAME_MAX 64U
 
@@ -17,3 +18,14 @@ bool account_name_is_valid(const char *name);
 
 /* The whole rule: what a configuration section and the store accept. */
 bool account_name_is_storable(const char *name);
+
+/* The store's key of a session: the account name for a shared account,
+ * "NAME@UID" for one person's session of a per-user account (UID in
+ * decimal without leading zeros, below (uid_t) -1). */
+#define ACCOUNT_STORE_KEY_MAX (ACCOUNT_NAME_MAX + 1U + 10U)
+
+bool account_store_key_is_valid(const char *key);
+/* ret: room for ACCOUNT_STORE_KEY_MAX + 1 bytes. -EINVAL for a bad name. */
+int account_store_key_format(const char *name, uid_t uid, char *ret);
+/* The uid of "NAME@UID" for this name; -EINVAL when key is anything else. */
+int account_store_key_uid(const char *key, const char *name, uid_t *ret);

@@ -50,9 +50,12 @@ int main(void) {
         /* First hand-out: the memo is filled with the token's hash, and the
          * line names it, never the token. */
         fd = capture_begin(&saved);
-        audit_token_served("default", &p, token, memo);
+        audit_token_served("default", &p, "sub-alice", (uid_t) -1, token, memo);
         capture_end(fd, saved, line, sizeof line);
         CHECK(streq(memo, expect));
+        CHECK(strstr(line, " sub=sub-alice "));
+        CHECK(strstr(line, " os_user="));
+        CHECK(!strstr(line, "session_uid="));
         CHECK(strstr(line, "audit: token account=default"));
         CHECK(strstr(line, expect));
         CHECK(!strstr(line, "a-test-token"));
@@ -60,9 +63,18 @@ int main(void) {
         /* Later hand-outs use the memo as it is. */
         memcpy(memo, "0123456789abcdef", 17);
         fd = capture_begin(&saved);
-        audit_token_served("default", &p, token, memo);
+        audit_token_served("default", &p, NULL, 1000, token, memo);
         capture_end(fd, saved, line, sizeof line);
         CHECK(strstr(line, "token_hash=0123456789abcdef"));
+        /* One person's session says whose; an unknown sub is "-". */
+        CHECK(strstr(line, " sub=- session_uid=1000 "));
+
+        /* A sub that could break the line is not printed. */
+        CHECK(streq(audit_loggable("a b"), "?"));
+        CHECK(streq(audit_loggable("x\ny"), "?"));
+        CHECK(streq(audit_loggable(""), "?"));
+        CHECK(streq(audit_loggable(NULL), "-"));
+        CHECK(streq(audit_loggable("248289761001"), "248289761001"));
 
         peer_done(&p);
         return 0;
