@@ -21,10 +21,11 @@
 
 int cmd_logout(ctx *x, const char *account) {
         response resp = {};
-        char path[128];
+        char path[160];
         int r;
 
-        snprintf(path, sizeof(path), "/v1/accounts/%s/logout", account);
+        if (account_path(x, account, "logout", NULL, path, sizeof(path)) < 0)
+                return report(x, TESSERA_E_INVALID, account, ACT_ADMIN);
         r = daemon_call(x, "POST", path, "{}", LOGIN_START_TIMEOUT_MS, &resp);
         if (r < 0)
                 return report(x, r, account, ACT_ADMIN);
@@ -32,6 +33,8 @@ int cmd_logout(ctx *x, const char *account) {
         /* A 2xx answer always has a document: an empty body reads as {}. */
         if (x->json)
                 json_write_line(stdout, jr_root(resp.doc));
+        else if (x->have_uid)
+                printf("Logged out %s of account \"%s\".\n", x->user_arg, account);
         else
                 printf("Logged out of account \"%s\".\n", account);
         response_done(&resp);
@@ -79,8 +82,8 @@ static int login_done(ctx *x, const char *account, const jr_node *state) {
         if (daemon_call(x, "GET", "/v1/status", NULL, 0, &st) >= 0) {
                 const jr_node *list = jr_get(jr_root(st.doc), "accounts");
                 for (const jr_node *a = list && list->type == JR_ARRAY ? list->child : NULL; a; a = a->next) {
-                        const char *n = jr_get_string(a, "name");
-                        if (n && strcmp(n, account) == 0)
+                        /* A per-user account lists a session per person. */
+                        if (entry_is_own(x, a, account))
                                 acct = a;
                 }
                 if (acct) {
@@ -137,10 +140,12 @@ static int login_failed(ctx *x, const char *account, const jr_node *state) {
 static int login_wait(ctx *x, const char *account, int64_t expires_in) {
         time_t give_up = time(NULL) + (expires_in > 0 && expires_in < 86400 ? expires_in : 900) + 30;
         bool tty = isatty(STDERR_FILENO);
-        char path[160];
+        char path[160], query[32];
         int r;
 
-        snprintf(path, sizeof(path), "/v1/accounts/%s/login?wait=%u", account, LOGIN_POLL_WAIT_S);
+        snprintf(query, sizeof(query), "wait=%u", LOGIN_POLL_WAIT_S);
+        if (account_path(x, account, "login", query, path, sizeof(path)) < 0)
+                return report(x, TESSERA_E_INVALID, account, ACT_ADMIN);
         if (tty && !x->json)
                 fputs("Waiting for the login to complete (Ctrl-C to stop waiting)...\n", stderr);
 
@@ -183,11 +188,12 @@ static int login_wait(ctx *x, const char *account, int64_t expires_in) {
 int cmd_login(ctx *x, const char *account) {
         response resp = {};
         const jr_node *root;
-        char path[128], text[2048];
+        char path[160], text[2048];
         int64_t expires_in = 0;
         int r;
 
-        snprintf(path, sizeof(path), "/v1/accounts/%s/login", account);
+        if (account_path(x, account, "login", NULL, path, sizeof(path)) < 0)
+                return report(x, TESSERA_E_INVALID, account, ACT_ADMIN);
         r = daemon_call(x, "POST", path, x->device ? "{\"flow\":\"device\"}" : "{\"flow\":\"code\"}",
                 LOGIN_START_TIMEOUT_MS, &resp);
         if (r < 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 
 /* tessera token and tessera accounts. The token goes straight from the
- * library's wiped buffers to standard output, never through stdio. */
+ * answer's buffer, wiped afterwards, to standard output, never through
+ * stdio. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,49 +77,60 @@ static int write_all(int fd, const struct iovec *iov, int n) {
         return 0;
 }
 
+/* The token as the library would accept it: it goes into an HTTP header,
+ * so printable ASCII without spaces. */
+static bool token_is_valid(const jr_node *n) {
+        if (!n || n->type != JR_STRING || n->len == 0)
+                return false;
+        for (size_t i = 0; i < n->len; i++)
+                if ((unsigned char) n->str[i] <= 0x20 || (unsigned char) n->str[i] >= 0x7F)
+                        return false;
+        return true;
+}
+
+/* One request for both outputs, so that an error keeps the daemon's
+ * message (whose session is missing) and --user can add ?uid=. */
 int cmd_token(ctx *x, const char *account) {
+        char path[160], query[32] = "", *buf = NULL;
+        size_t len = 0;
+        response resp = {};
         int r;
 
         /* Flush anything buffered so the token never sits in stdio's buffer. */
         fflush(stdout);
 
-        if (x->json) {
-                char path[128], *buf = NULL;
-                size_t len = 0;
-                response resp = {};
-                FILE *f;
+        if (x->have_min_valid)
+                snprintf(query, sizeof(query), "min_valid=%u", x->min_valid);
+        if (account_path(x, account, "token", query[0] ? query : NULL, path, sizeof(path)) < 0)
+                return report(x, TESSERA_E_INVALID, account, ACT_READ);
+        r = daemon_call(x, "GET", path, NULL, 0, &resp);
+        if (r < 0)
+                return report(x, r, account, ACT_READ);
 
-                if (x->have_min_valid)
-                        snprintf(path, sizeof(path), "/v1/accounts/%s/token?min_valid=%u", account, x->min_valid);
-                else
-                        snprintf(path, sizeof(path), "/v1/accounts/%s/token", account);
-                r = daemon_call(x, "GET", path, NULL, 0, &resp);
-                if (r < 0)
-                        return report(x, r, account, ACT_READ);
-                f = open_memstream(&buf, &len);
+        if (x->json) {
+                FILE *f = open_memstream(&buf, &len);
                 if (!f) {
                         response_done(&resp);
                         return report(x, TESSERA_E_NOMEM, account, ACT_READ);
                 }
                 json_write_line(f, jr_root(resp.doc));
                 r = fclose(f) == 0 ? 0 : -ENOMEM;
-                response_done(&resp);
                 if (r == 0)
                         r = write_all(STDOUT_FILENO, &(struct iovec) { buf, len }, 1);
                 wipe(buf, len);
                 free(buf);
         } else {
-                tessera_token *t = NULL;
-                const char *v;
-
-                r = tessera_get_token(x->client, account, x->have_min_valid ? x->min_valid : 0, &t);
-                if (r < 0)
-                        return report(x, r, account, ACT_READ);
-                v = tessera_token_value(t);
-                struct iovec iov[2] = { { (void *) v, strlen(v) }, { (void *) "\n", 1 } };
+                /* The reader decodes in place: the token lies in resp.body,
+                 * which response_done() wipes. */
+                const jr_node *t = jr_get(jr_root(resp.doc), "access_token");
+                if (!token_is_valid(t)) {
+                        response_done(&resp);
+                        return report(x, TESSERA_E_PROTOCOL, account, ACT_READ);
+                }
+                struct iovec iov[2] = { { (void *) t->str, t->len }, { (void *) "\n", 1 } };
                 r = write_all(STDOUT_FILENO, iov, 2);
-                tessera_token_free(t);
         }
+        response_done(&resp);
 
         if (r < 0) {
                 fprintf(stderr, "tessera: cannot write the token to standard output (%s)\n", strerror(-r));

@@ -24,6 +24,45 @@ const char *user_name(void) {
         return pw ? pw->pw_name : "this user";
 }
 
+int account_path(const ctx *x, const char *account, const char *what, const char *query,
+                 char *dst, size_t size) {
+        int k;
+
+        if (x->have_uid)
+                k = snprintf(dst, size, "/v1/accounts/%s/%s?%s%suid=%u", account, what, query ? query : "",
+                             query ? "&" : "", (unsigned) x->uid);
+        else
+                k = snprintf(dst, size, "/v1/accounts/%s/%s%s%s", account, what, query ? "?" : "",
+                             query ? query : "");
+        return k < 0 || (size_t) k >= size ? -ENAMETOOLONG : 0;
+}
+
+bool entry_is_per_user(const jr_node *a) {
+        const char *mode = jr_get_string(a, "sessions");
+        return mode && strcmp(mode, "per-user") == 0;
+}
+
+bool entry_is_own(const ctx *x, const jr_node *a, const char *account) {
+        const char *name = jr_get_string(a, "name");
+        int64_t uid;
+
+        if (!name || (account && strcmp(name, account) != 0))
+                return false;
+        if (!entry_is_per_user(a))
+                return true;
+        return jr_get_int(a, "uid", &uid) && uid == (int64_t) (x->have_uid ? x->uid : getuid());
+}
+
+const char *entry_os_user(const jr_node *a, char *dst, size_t size) {
+        const char *os_user = jr_get_string(a, "os_user");
+
+        if (!entry_is_per_user(a) || (os_user && *os_user))
+                return safe_text(os_user, dst, size);
+        if (json_scalar_text(jr_get(a, "uid"), dst, size))
+                return dst;
+        return safe_text(NULL, dst, size);
+}
+
 /* Repeats the connect to learn why the library could not reach the daemon:
  * the error codes deliberately carry no errno. */
 static int probe_socket(const char *path) {
@@ -45,14 +84,23 @@ static int probe_socket(const char *path) {
 /* Prints one line saying what went wrong and what to do; returns the exit code. */
 int report(ctx *x, int err, const char *account, action_kind kind) {
         const char *sock = tessera_client_get_socket_path(x->client);
-        char msg[256];
+        char msg[512];
         int e;
 
         safe_text(x->message, msg, sizeof(msg));
 
         switch (err) {
         case TESSERA_E_LOGIN_REQUIRED:
-                fprintf(stderr, "tessera: account \"%s\" is not logged in; run: tessera login %s\n", account, account);
+                /* The daemon knows whose session is missing and why (a
+                 * per-user account: "you are not logged in to ..."). */
+                if (x->message && strstr(x->message, "run: tessera login"))
+                        fprintf(stderr, "tessera: %s\n", msg);
+                else if (x->have_uid)
+                        fprintf(stderr, "tessera: user %s has no session in account \"%s\"; "
+                                "they can log in with: tessera login %s\n", x->user_arg, account, account);
+                else
+                        fprintf(stderr, "tessera: account \"%s\" is not logged in; run: tessera login %s\n",
+                                account, account);
                 return EXIT_LOGIN;
 
         case TESSERA_E_FORBIDDEN:
@@ -64,7 +112,10 @@ int report(ctx *x, int err, const char *account, action_kind kind) {
                 else if (x->message && strstr(x->message, "tenant"))
                         fprintf(stderr, "tessera: account \"%s\": %s; log in with a user of an allowed tenant\n",
                                 account, msg);
-                else if (kind == ACT_ADMIN)
+                else if (x->have_uid && x->message)
+                        /* --user: whom the caller may name is the daemon's rule. */
+                        fprintf(stderr, "tessera: account \"%s\", user %s: %s\n", account, x->user_arg, msg);
+                else if (kind == ACT_ADMIN && !(x->message && strstr(x->message, "users=")))
                         fprintf(stderr, "tessera: %s may not log in or out account \"%s\"; "
                                 "an admin must add the user to admins in tessera.conf\n", user_name(), account);
                 else

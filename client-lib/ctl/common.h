@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <tessera/tessera.h>
 
@@ -33,6 +34,10 @@ typedef struct ctx {
         bool no_browser;
         bool have_min_valid;
         unsigned min_valid;
+        bool all;               /* status --all: every per-user session the daemon shows */
+        bool have_uid;          /* --user: act on this uid's session (?uid=) */
+        uid_t uid;
+        const char *user_arg;   /* --user as given, for messages */
         char *message;          /* the daemon's "message" from the last error */
 
         /* api */
@@ -65,6 +70,22 @@ int report(ctx *x, int err, const char *account, action_kind kind);
 
 /* The name of the user running tessera, for messages. */
 const char *user_name(void);
+
+/* "/v1/accounts/ACCOUNT/WHAT", then "?QUERY" (NULL for none) and the
+ * --user's "uid=N". -ENAMETOOLONG when it does not fit. */
+int account_path(const ctx *x, const char *account, const char *what, const char *query,
+                 char *dst, size_t size);
+
+/* Whether a /v1/status entry is one person's session of a per-user
+ * account ("sessions":"per-user"). */
+bool entry_is_per_user(const jr_node *a);
+
+/* Whether the entry is that of account (NULL: any) for the person the
+ * command acts for (--user, else the caller): shared entries always are. */
+bool entry_is_own(const ctx *x, const jr_node *a, const char *account);
+
+/* The OS USER of a per-user entry: os_user, else the uid; "-" otherwise. */
+const char *entry_os_user(const jr_node *a, char *dst, size_t size);
 
 /* The text of a string or number node, terminal-safe; NULL (dst untouched)
  * for any other node or none. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@ enum {
         VERB_MIN_VALID  = 1 << 0,       /* --min-valid */
         VERB_LOGIN_OPTS = 1 << 1,       /* --device, --no-browser */
         VERB_API_OPTS   = 1 << 2,       /* --data, --content-type, --wait, --include */
+        VERB_ALL        = 1 << 3,       /* --all */
+        VERB_USER       = 1 << 4,       /* --user */
 };
 
 typedef struct verb {
@@ -43,10 +46,10 @@ typedef struct verb {
 } verb;
 
 static const verb verbs[] = {
-        { "status",   cmd_status,   ARGS_ACCOUNT_OR_ALL, 0 },
-        { "token",    cmd_token,    ARGS_ACCOUNT,        VERB_MIN_VALID },
-        { "login",    cmd_login,    ARGS_ACCOUNT,        VERB_LOGIN_OPTS },
-        { "logout",   cmd_logout,   ARGS_ACCOUNT,        0 },
+        { "status",   cmd_status,   ARGS_ACCOUNT_OR_ALL, VERB_ALL },
+        { "token",    cmd_token,    ARGS_ACCOUNT,        VERB_MIN_VALID | VERB_USER },
+        { "login",    cmd_login,    ARGS_ACCOUNT,        VERB_LOGIN_OPTS | VERB_USER },
+        { "logout",   cmd_logout,   ARGS_ACCOUNT,        VERB_USER },
         { "accounts", cmd_accounts, ARGS_NONE,           0 },
         { "api",      cmd_api,      ARGS_API,            VERB_API_OPTS },
 };
@@ -57,7 +60,7 @@ static void help(void) {
                "Talk to tesserad, the local OAuth token broker.\n"
                "\n"
                "Commands:\n"
-               "  status   [ACCOUNT]                 state of the accounts you may see (table, or --json)\n"
+               "  status   [ACCOUNT] [--all]         state of the accounts you may see (table, or --json)\n"
                "  token    [ACCOUNT] [--min-valid S] print the access token alone on standard output\n"
                "  login    [ACCOUNT] [--device] [--no-browser]\n"
                "                                     log the account in (browser, or device code with --device)\n"
@@ -69,7 +72,8 @@ static void help(void) {
                "                                     PATH \"/v2/...\": an API path; \"patients?limit=10\":\n"
                "                                     relative to the account's tenant; percent-encoded\n"
                "\n"
-               "ACCOUNT defaults to \"default\" (status without ACCOUNT shows all).\n"
+               "ACCOUNT defaults to \"default\" (status without ACCOUNT shows all). An account with\n"
+               "per-user sessions keeps one session per person: these commands act on yours.\n"
                "\n"
                "Options (also accepted after the command):\n"
                "  -s, --socket PATH   tesserad's socket (default: $TESSERA_SOCKET, else %s)\n"
@@ -77,6 +81,8 @@ static void help(void) {
                "      --min-valid S   token: valid for at least S seconds (default: the daemon's, 10)\n"
                "      --device        login: use the device code flow (no browser on this machine)\n"
                "      --no-browser    login: print the address but do not open a browser\n"
+               "      --all           status: every per-user session the daemon shows you (admins: all)\n"
+               "      --user NAME|UID token, login, logout: the session of that user (root; admins: logout)\n"
                "  -d, --data DATA     api: the request body: the text DATA, @FILE, or @- for standard input\n"
                "      --content-type TYPE  api: of the body (default: application/json)\n"
                "      --wait S        api: when rate limited, let tesserad hold the request up to S s (0-300)\n"
@@ -125,6 +131,27 @@ static int parse_seconds(const char *arg, unsigned max, unsigned *ret) {
         return 0;
 }
 
+/* --user: a user name, or a numeric uid taken as it is. */
+static int parse_user(const char *arg, uid_t *ret) {
+        struct passwd *pw;
+        unsigned long long v;
+        char *end;
+
+        if (arg[0] >= '0' && arg[0] <= '9') {
+                errno = 0;
+                v = strtoull(arg, &end, 10);
+                if (errno || *end || v >= (uid_t) -1)
+                        return -EINVAL;
+                *ret = (uid_t) v;
+                return 0;
+        }
+        pw = getpwnam(arg);
+        if (!pw)
+                return -ENOENT;
+        *ret = pw->pw_uid;
+        return 0;
+}
+
 /* The arguments after the command, and the options that must go with it;
  * sets *ret_account (NULL: all accounts). 0 or the usage exit code. */
 static int parse_args(ctx *x, const verb *v, int argc, char *argv[], const char **ret_account) {
@@ -160,6 +187,10 @@ static int parse_args(ctx *x, const verb *v, int argc, char *argv[], const char 
                 return usage_error("--min-valid only applies to: tessera token");
         if (!(v->opts & VERB_LOGIN_OPTS) && (x->device || x->no_browser))
                 return usage_error("--device and --no-browser only apply to: tessera login");
+        if (!(v->opts & VERB_ALL) && x->all)
+                return usage_error("--all only applies to: tessera status");
+        if (!(v->opts & VERB_USER) && x->have_uid)
+                return usage_error("--user only applies to: tessera token, login, logout");
         if (account && !tessera_account_name_is_valid(account))
                 return usage_error("invalid account name \"%s\" (letters, digits, '_', '.', '-'; at most 64)", account);
         if (!account && v->args != ARGS_ACCOUNT_OR_ALL)
@@ -170,7 +201,7 @@ static int parse_args(ctx *x, const verb *v, int argc, char *argv[], const char 
 }
 
 int main(int argc, char *argv[]) {
-        enum { OPT_MIN_VALID = 0x100, OPT_DEVICE, OPT_NO_BROWSER, OPT_WAIT, OPT_CONTENT_TYPE };
+        enum { OPT_MIN_VALID = 0x100, OPT_DEVICE, OPT_NO_BROWSER, OPT_WAIT, OPT_CONTENT_TYPE, OPT_ALL, OPT_USER };
         static const struct option options[] = {
                 { "socket",     required_argument, NULL, 's' },
                 { "json",       no_argument,       NULL, 'j' },
@@ -183,6 +214,8 @@ int main(int argc, char *argv[]) {
                 { "content-type", required_argument, NULL, OPT_CONTENT_TYPE },
                 { "wait",       required_argument, NULL, OPT_WAIT },
                 { "include",    no_argument,       NULL, 'i' },
+                { "all",        no_argument,       NULL, OPT_ALL },
+                { "user",       required_argument, NULL, OPT_USER },
                 {}
         };
         ctx x = {};
@@ -230,6 +263,16 @@ int main(int argc, char *argv[]) {
                         break;
                 case 'i':
                         x.include = true;
+                        break;
+                case OPT_ALL:
+                        x.all = true;
+                        break;
+                case OPT_USER:
+                        if (parse_user(optarg, &x.uid) < 0)
+                                return usage_error("--user needs a user name known to this system or a numeric uid, "
+                                                   "not \"%s\"", optarg);
+                        x.have_uid = true;
+                        x.user_arg = optarg;
                         break;
                 case '?':
                         if (optopt > 0 && optopt < 0x80)

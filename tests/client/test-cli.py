@@ -187,4 +187,144 @@ for f in (mark, os.path.join(bindir, "xdg-open")):
     if os.path.exists(f):
         os.unlink(f)
 os.rmdir(bindir)
+
+
+# Per-user accounts (sessions = per-user): the daemon lists one entry per
+# session; status shows only the caller's own unless --all, with an OS USER
+# column; --user adds ?uid= to token, login and logout.
+def per_user_status_doc():
+    import pwd
+    doc = cli_fixture_status_doc()
+    for a in doc["accounts"]:
+        a["sessions"] = "shared"
+    me = os.getuid()
+    base = {"name": "desk", "sessions": "per-user", "tenant_id": "t-1", "tenant_name": "Clinica Roma",
+            "scope_missing": [], "expires_at": NOW_S + 3270, "next_refresh_at": NOW_S + 3200,
+            "last_error": None, "tokens_served": 1}
+    doc["accounts"] += [
+        dict(base, uid=me, os_user=pwd.getpwuid(me).pw_name, state="valid", user="dr.verdi"),
+        dict(base, uid=4242, os_user=None, state="needs_login", user="dr.neri", last_error="invalid_grant"),
+        dict(base, uid=4243, os_user="bob", state="valid", user="dr.bianchi", scope_missing=["giponext.invoices"]),
+    ]
+    return doc
+
+
+def per_user_route(self, method):
+    """The daemon's answers that name whose session is missing or refused."""
+    import urllib.parse
+    url = urllib.parse.urlsplit(self.path)
+    uid = urllib.parse.parse_qs(url.query).get("uid", [None])[0]
+    if url.path == "/v1/accounts/deskout/token":
+        cli_fixture.requests.append((method, self.path, ""))
+        if uid is None:
+            return self.reply(401, {"error": "login_required",
+                                    "message": "you are not logged in to account deskout; run: tessera login deskout"})
+        return self.reply(401, {"error": "login_required", "message": "uid %s is not logged in to account deskout" % uid})
+    if url.path.startswith("/v1/accounts/default/") and uid == "4244":
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        cli_fixture.requests.append((method, self.path, ""))
+        return self.reply(403, {"error": "forbidden", "message": "uid 1000 may not act on the session of uid 4244 "
+                                "in account default; only root may name another user (admins: to log them out)"})
+    return cli_fixture_route(self, method)
+
+
+def test_status_per_user():
+    import pwd
+    me = pwd.getpwuid(os.getuid()).pw_name
+    p = run(["status"], expect_rc=3, what="status with a per-user account")
+    lines = p.stdout.splitlines()
+    check(lines and lines[0].split()[:4] == ["ACCOUNT", "OS", "USER", "STATE"], "OS USER column: %r" % lines[:1])
+    desk = [l for l in lines if l.startswith("desk")]
+    check(len(desk) == 1 and desk[0].split()[1] == me and "dr.verdi" in desk[0], "only the own session: %r" % lines)
+    check(any(l.startswith("default") and l.split()[1] == "-" for l in lines), "shared row: OS USER -: %r" % lines)
+    check(lines[0].index("STATE") == lines[1].index("valid"), "per-user columns aligned")
+    check("4242" not in p.stdout and "bob" not in p.stdout, "others' sessions hidden without --all")
+
+    p = run(["status", "desk"], expect_rc=0)
+    lines = p.stdout.splitlines()
+    check(len(lines) == 2 and lines[0].split()[1:3] == ["OS", "USER"], "status desk: %r" % lines)
+    p = run(["status", "default"], expect_rc=0)
+    check(p.stdout.split()[1] == "STATE", "no OS USER column without a per-user entry: %r" % p.stdout)
+
+    p = run(["status", "desk", "--all"], expect_rc=3)
+    lines = p.stdout.splitlines()
+    rows = [l.split() for l in lines[1:] if l.startswith("desk ") and "missing" not in l]
+    check([r[1] for r in rows] == [me, "4242", "bob"], "--all: every session, uid for no name: %r" % lines)
+    check("desk (bob): missing scopes: giponext.invoices" in p.stdout, "missing scopes name the OS user")
+    check('user 4242 is not logged in to account "desk"' in p.stderr and "tessera login desk" in p.stderr, "hint for another's session: " + p.stderr)
+
+    p = run(["--json", "status", "desk"], expect_rc=0)
+    doc = json.loads(p.stdout)
+    check([(a["uid"], a["os_user"]) for a in doc["accounts"]] == [(os.getuid(), me)] and doc["uptime_s"] == 12,
+          "status --json filters to the own session: %r" % doc["accounts"])
+    p = run(["--json", "status"], expect_rc=3)
+    doc = json.loads(p.stdout)
+    check([a["name"] for a in doc["accounts"]] == ["default", "lab", "offline", "desk"], "--json without --all")
+    p = run(["status", "--json", "--all"], expect_rc=3)
+    doc = json.loads(p.stdout)
+    desk = [a for a in doc["accounts"] if a["name"] == "desk"]
+    check([a["uid"] for a in desk] == [os.getuid(), 4242, 4243] and desk[1]["os_user"] is None
+          and desk[0]["sessions"] == "per-user" and doc["accounts"][0]["sessions"] == "shared",
+          "status --json --all passes the entries through: %r" % desk)
+
+
+def test_user_option():
+    for args in (["token", "--all"], ["status", "--user", "0"], ["accounts", "--user", "0"],
+                 ["api", "GET", "/v2/x", "--user", "0"], ["token", "--user", "no-such-user-xq"],
+                 ["token", "--user", "4294967295"], ["token", "--user"]):
+        p = run(args, expect_rc=2)
+        one_line(p, " ".join(args))
+
+    requests.clear()
+    p = run(["token", "desk", "--user", "4242"], expect_rc=0)
+    check(p.stdout == TOKEN + "\n", "token --user prints the token")
+    check(("GET", "/v1/accounts/desk/token?uid=4242", "") in requests, "token --user 4242: %r" % requests)
+    requests.clear()
+    p = run(["token", "--user", "root", "--min-valid", "5"], expect_rc=0)
+    check(("GET", "/v1/accounts/default/token?min_valid=5&uid=0", "") in requests, "--user NAME: %r" % requests)
+    requests.clear()
+    p = run(["--json", "token", "--user", "4243"], expect_rc=0)
+    check(json.loads(p.stdout)["access_token"] == TOKEN and requests[-1][1] == "/v1/accounts/default/token?uid=4243",
+          "token --json --user: %r" % requests)
+
+    requests.clear()
+    p = run(["logout", "desk", "--user", "4243"], expect_rc=0)
+    check(("POST", "/v1/accounts/desk/logout?uid=4243", "{}") in requests, "logout --user: %r" % requests)
+    check("4243" in p.stdout, "logout --user names the user: " + p.stdout)
+
+    requests.clear()
+    p = run(["login", "desk", "--user", "4243", "--no-browser"], expect_rc=0)
+    check(("POST", "/v1/accounts/desk/login?uid=4243", '{"flow":"code"}') in requests, "login --user: %r" % requests)
+    check(any(r[:2] == ("GET", "/v1/accounts/desk/login?wait=25&uid=4243") for r in requests),
+          "login --user polls that session: %r" % requests)
+    check("https://idp.example/authorize" in p.stdout and "Logged in as dr.bianchi" in p.stdout,
+          "login --user reports that session's user: " + p.stdout)
+    p = run(["login", "desk", "--no-browser"], expect_rc=0)
+    check("Logged in as dr.verdi" in p.stdout, "login reports the own session's user: " + p.stdout)
+
+    # The daemon's word on a per-user session, in one line.
+    p = run(["token", "deskout"], expect_rc=3)
+    check(p.stderr == "tessera: you are not logged in to account deskout; run: tessera login deskout\n",
+          "per-user login_required: %r" % p.stderr)
+    p = run(["--json", "token", "deskout"], expect_rc=3)
+    one_line(p, "token --json deskout")
+    p = run(["token", "deskout", "--user", "4242"], expect_rc=3)
+    one_line(p, "token deskout --user")
+    check("user 4242 has no session" in p.stderr and "tessera login deskout" in p.stderr, "--user login hint: " + p.stderr)
+    p = run(["logout", "--user", "4244"], expect_rc=4)
+    one_line(p, "logout --user refused")
+    check("only root may name another user" in p.stderr and "4244" in p.stderr, "daemon's refusal: " + p.stderr)
+
+
+import cli_fixture  # noqa: E402
+NOW_S = cli_fixture.NOW
+cli_fixture_status_doc = cli_fixture.status_doc
+cli_fixture_route = cli_fixture.Handler.route
+cli_fixture.status_doc = per_user_status_doc
+cli_fixture.Handler.route = per_user_route
+test_status_per_user()
+test_user_option()
+cli_fixture.status_doc = cli_fixture_status_doc
+cli_fixture.Handler.route = cli_fixture_route
+
 stop("test-cli")

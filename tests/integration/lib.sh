@@ -369,3 +369,113 @@ token_of() {
 }
 
 export -f wait_until account_field token_of login_wait fault_stat fault_ctl
+
+# ---- per-user sessions (test-per-user) ----
+
+TEST_USER3=${TESSERA_TEST_USER3:-tessera-test3}
+TEST_ADMIN_GROUP=${TESSERA_TEST_ADMIN_GROUP:-tessera-test-adm}
+
+# api_as USER METHOD PATH [BODY]: as api, from USER's uid; prints "STATUS BODY".
+api_as() {
+        local user=$1 out code
+        shift
+        if [ $# -ge 3 ]; then
+                out=$(runuser -u "$user" -- curl -sS --unix-socket "$SOCK" -X "$1" \
+                        -H 'Content-Type: application/json' --data-binary "$3" -w '\n%{http_code}' "http://tessera$2")
+        else
+                out=$(runuser -u "$user" -- curl -sS --unix-socket "$SOCK" -X "$1" -w '\n%{http_code}' "http://tessera$2")
+        fi
+        code=${out##*$'\n'}
+        echo "$code ${out%$'\n'*}"
+}
+
+# token_as USER ACCOUNT [QUERY]: the access token USER is served ("null" if none).
+token_as() {
+        runuser -u "$1" -- curl -sS --max-time 60 --unix-socket "$SOCK" "http://t/v1/accounts/$2/token${3:+?$3}" |
+                jq -r '.access_token // "null"'
+}
+
+# introspect_field TOKEN FIELD: one field of the provider's introspection.
+introspect_field() {
+        printf '%s' "$1" | curl -sS -X POST --data-urlencode "token@-" "$API_BASE/_test/introspect" | jq -r ".$2"
+}
+
+# login_code_as USER ACCOUNT IDP_USER PASSWORD: USER starts a code login of
+# their own session over the API, the scripted browser signs in as IDP_USER;
+# prints the login's final state (done, failed, ...) or what went wrong.
+login_code_as() {
+        local code body url
+        read -r code body <<<"$(api_as "$1" POST "/v1/accounts/$2/login" '{"flow":"code"}')"
+        [ "$code" = 202 ] || { echo "start-$code"; return 0; }
+        url=$(jq -r .authorize_url <<<"$body")
+        "$IDP_DIR/ua-code-login.sh" "$url" "$3" "$4" approve >/dev/null || { echo "browser-failed"; return 0; }
+        read -r code body <<<"$(api_as "$1" GET "/v1/accounts/$2/login?wait=30")"
+        jq -r .state <<<"$body"
+}
+
+# login_device_as USER ACCOUNT IDP_USER PASSWORD: the same with the device flow.
+login_device_as() {
+        local code body user_code
+        read -r code body <<<"$(api_as "$1" POST "/v1/accounts/$2/login" '{"flow":"device"}')"
+        [ "$code" = 202 ] || { echo "start-$code"; return 0; }
+        user_code=$(jq -r .user_code <<<"$body")
+        "$IDP_DIR/ua-device-approve.sh" "$ISSUER" "$user_code" "$3" "$4" approve >/dev/null ||
+                { echo "browser-failed"; return 0; }
+        read -r code body <<<"$(api_as "$1" GET "/v1/accounts/$2/login?wait=30")"
+        jq -r .state <<<"$body"
+}
+
+# start_daemon_run_systemd DIR: start_daemon, but tesserad runs in a private
+# mount namespace where DIR is /run/systemd, so sd-login reads the logind
+# state a test writes into DIR (logind cannot run here). Where the host has
+# no /run/systemd, a private tmpfs over /run makes room for it.
+start_daemon_run_systemd() {
+        unshare --mount --propagation private -- sh -c '
+                if [ ! -d /run/systemd ]; then mount -t tmpfs -o mode=0755 tmpfs /run && mkdir /run/systemd; fi
+                mount --bind "$1" /run/systemd && exec "$2" --config "$3"' sh "$1" "$TESSERAD" "$CONF" \
+                >>"$T/daemon.log" 2>&1 &
+        DAEMON_PID=$!
+        for _ in $(seq 1 600); do
+                curl -s -o /dev/null --max-time 2 --unix-socket "$SOCK" http://t/v1/status && return 0
+                kill -0 "$DAEMON_PID" 2>/dev/null || { echo "tesserad exited early" >&2; return 1; }
+                sleep 0.05
+        done
+        echo "tesserad did not create its socket" >&2
+        return 1
+}
+
+# logind_user DIR UID STATE: users/UID under DIR as logind's
+# user_save_internal() writes it (a temporary file renamed over it, which
+# is what sd_login_monitor's inotify watch sees); STATE "-" removes the
+# file, as logind does when it lets go of the user.
+logind_user() {
+        local dir=$1 uid=$2 state=$3 tmp sessions=
+        mkdir -p "$dir/seats" "$dir/users" "$dir/sessions"
+        if [ "$state" = - ]; then
+                rm -f "$dir/users/$uid"
+                return 0
+        fi
+        tmp=$(mktemp "$dir/users/.#${uid}XXXXXX")
+        case $state in active | online | closing) sessions="c$uid" ;; esac
+        {
+                echo "# This is private data. Do not parse."
+                echo "NAME=$(id -un "$uid" 2>/dev/null || echo "user$uid")"
+                echo "STATE=$state"
+                echo "STOPPING=$([ "$state" = closing ] && echo yes || echo no)"
+                echo "RUNTIME=/run/user/$uid"
+                echo "REALTIME=1700000000000000"
+                echo "MONOTONIC=12345678"
+                if [ -n "$sessions" ]; then
+                        echo "SESSIONS=$sessions"
+                        echo "SEATS="
+                        echo "ACTIVE_SESSIONS=$([ "$state" = active ] && echo "$sessions")"
+                        echo "ONLINE_SESSIONS=$([ "$state" != closing ] && echo "$sessions")"
+                        echo "ACTIVE_SEATS="
+                        echo "ONLINE_SEATS="
+                fi
+        } >"$tmp"
+        chmod 0644 "$tmp"
+        mv -f "$tmp" "$dir/users/$uid"
+}
+
+export -f api_as token_as introspect_field
