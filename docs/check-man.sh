@@ -92,7 +92,9 @@ expect "$tesserad8" "tesserad(8) option" "${d_opts[@]}"
 # The route table's account routes: { API_ROUTE_X, "METHOD", "path", ...
 mapfile -t account_routes < <(grep -ho '{ *API_ROUTE_[A-Z_]*, *"[A-Z]*", *"[a-z]*"' "${daemon_c[@]}" | sed 's/.*"\([a-z]*\)"$/\1/' | sort -u)
 expect "$tesserad8" "tesserad(8) API route" "${account_routes[@]/#//v1/accounts/NAME/}"
-expect "$tesserad8" "tesserad(8) API route" /v1/status
+# ... and the routes without an account: { API_ROUTE_X, "METHOD", "/v1/path", ...
+mapfile -t top_routes < <(grep -ho '{ *API_ROUTE_[A-Z_]*, *"[A-Z]*", *"/v1/[a-z]*"' "${daemon_c[@]}" | sed 's/.*"\(\/v1\/[a-z]*\)"$/\1/' | sort -u)
+expect "$tesserad8" "tesserad(8) API route" "${top_routes[@]}"
 mapfile -t codes < <(cat "${daemon_c[@]}" | tr -s ' \n\t' '   ' |
         grep -o 'reply_error([a-z>-]*, *MHD_HTTP_[A-Z_]*, *"[a-z_]*"' | sed 's/.*"\([a-z_]*\)"/\1/' | sort -u)
 expect "$tesserad8" "tesserad(8) API error code" "${codes[@]}"

@@ -54,29 +54,6 @@ int cmd_accounts(ctx *x, const char *account) {
         return EXIT_OK;
 }
 
-static int write_all(int fd, const struct iovec *iov, int n) {
-        struct iovec v[4];
-
-        memcpy(v, iov, sizeof(*iov) * (size_t) n);
-        for (int i = 0; i < n;) {
-                ssize_t k = writev(fd, v + i, n - i);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                while (i < n && (size_t) k >= v[i].iov_len) {
-                        k -= (ssize_t) v[i].iov_len;
-                        i++;
-                }
-                if (i < n) {
-                        v[i].iov_base = (char *) v[i].iov_base + k;
-                        v[i].iov_len -= (size_t) k;
-                }
-        }
-        return 0;
-}
-
 /* The token as the library would accept it: it goes into an HTTP header,
  * so printable ASCII without spaces. */
 static bool token_is_valid(const jr_node *n) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -260,4 +261,27 @@ const char *tenant_text(const jr_node *acct, char *dst, size_t n) {
         if (json_scalar_text(jr_get(acct, "tenant_id"), dst, n))
                 return dst;
         return safe_text(NULL, dst, n);
+}
+
+int write_all(int fd, const struct iovec *iov, int n) {
+        struct iovec v[4];
+
+        memcpy(v, iov, sizeof(*iov) * (size_t) n);
+        for (int i = 0; i < n;) {
+                ssize_t k = writev(fd, v + i, n - i);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                while (i < n && (size_t) k >= v[i].iov_len) {
+                        k -= (ssize_t) v[i].iov_len;
+                        i++;
+                }
+                if (i < n) {
+                        v[i].iov_base = (char *) v[i].iov_base + k;
+                        v[i].iov_len -= (size_t) k;
+                }
+        }
+        return 0;
 }

@@ -48,6 +48,8 @@ typedef struct ctx {
         unsigned wait_s;
         bool have_wait;
         bool include;
+
+        const char *output;     /* metrics --output FILE */
 } ctx;
 
 /* A parsed 2xx answer; the tree points into body. */
@@ -97,6 +99,11 @@ const char *tenant_text(const jr_node *acct, char *dst, size_t n);
 /* scope_missing as one space-separated line, "" for none. */
 void format_scopes(const jr_node *n, char *dst, size_t size);
 
+/* Writes the n (at most 4) pieces to fd, whole, without stdio: nothing
+ * stays behind in a buffer. 0 or -errno. */
+struct iovec;
+int write_all(int fd, const struct iovec *iov, int n);
+
 /* The command handlers: each returns the exit code. */
 int cmd_status(ctx *x, const char *account);
 int cmd_accounts(ctx *x, const char *account);
@@ -104,3 +111,4 @@ int cmd_token(ctx *x, const char *account);
 int cmd_login(ctx *x, const char *account);
 int cmd_logout(ctx *x, const char *account);
 int cmd_api(ctx *x, const char *account);
+int cmd_metrics(ctx *x, const char *account);

@@ -36,6 +36,7 @@ enum {
         VERB_API_OPTS   = 1 << 2,       /* --data, --content-type, --wait, --include */
         VERB_ALL        = 1 << 3,       /* --all */
         VERB_USER       = 1 << 4,       /* --user */
+        VERB_OUTPUT     = 1 << 5,       /* --output */
 };
 
 typedef struct verb {
@@ -52,6 +53,7 @@ static const verb verbs[] = {
         { "logout",   cmd_logout,   ARGS_ACCOUNT,        VERB_USER },
         { "accounts", cmd_accounts, ARGS_NONE,           0 },
         { "api",      cmd_api,      ARGS_API,            VERB_API_OPTS },
+        { "metrics",  cmd_metrics,  ARGS_NONE,           VERB_OUTPUT },
 };
 
 static void help(void) {
@@ -71,6 +73,8 @@ static void help(void) {
                "                                     the token; prints the answer's body as received.\n"
                "                                     PATH \"/v2/...\": an API path; \"patients?limit=10\":\n"
                "                                     relative to the account's tenant; percent-encoded\n"
+               "  metrics  [--output FILE]           tesserad's metrics in the Prometheus text format\n"
+               "                                     (admins and metrics_users of tessera.conf)\n"
                "\n"
                "ACCOUNT defaults to \"default\" (status without ACCOUNT shows all). An account with\n"
                "per-user sessions keeps one session per person: these commands act on yours.\n"
@@ -87,6 +91,7 @@ static void help(void) {
                "      --content-type TYPE  api: of the body (default: application/json)\n"
                "      --wait S        api: when rate limited, let tesserad hold the request up to S s (0-300)\n"
                "  -i, --include       api: print the status line and headers before the body\n"
+               "  -o, --output FILE   metrics: write FILE atomically (a temporary file renamed over it)\n"
                "  -h, --help          show this help\n"
                "  -V, --version       show the version\n"
                "\n"
@@ -189,6 +194,8 @@ static int parse_args(ctx *x, const verb *v, int argc, char *argv[], const char 
                 return usage_error("--device and --no-browser only apply to: tessera login");
         if (!(v->opts & VERB_ALL) && x->all)
                 return usage_error("--all only applies to: tessera status");
+        if (!(v->opts & VERB_OUTPUT) && x->output)
+                return usage_error("--output only applies to: tessera metrics");
         if (!(v->opts & VERB_USER) && x->have_uid)
                 return usage_error("--user only applies to: tessera token, login, logout");
         if (account && !tessera_account_name_is_valid(account))
@@ -216,6 +223,7 @@ int main(int argc, char *argv[]) {
                 { "include",    no_argument,       NULL, 'i' },
                 { "all",        no_argument,       NULL, OPT_ALL },
                 { "user",       required_argument, NULL, OPT_USER },
+                { "output",     required_argument, NULL, 'o' },
                 {}
         };
         ctx x = {};
@@ -224,7 +232,7 @@ int main(int argc, char *argv[]) {
         int c, r, ret;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "s:jhVd:i", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "s:jhVd:io:", options, NULL)) >= 0) {
                 switch (c) {
                 case 's':
                         socket_path = optarg;
@@ -264,6 +272,11 @@ int main(int argc, char *argv[]) {
                 case 'i':
                         x.include = true;
                         break;
+                case 'o':
+                        if (!*optarg)
+                                return usage_error("--output needs a file name");
+                        x.output = optarg;
+                        break;
                 case OPT_ALL:
                         x.all = true;
                         break;
@@ -282,7 +295,7 @@ int main(int argc, char *argv[]) {
         }
 
         if (optind >= argc)
-                return usage_error("a command is needed (status, token, login, logout, accounts, api)");
+                return usage_error("a command is needed (status, token, login, logout, accounts, api, metrics)");
         v = verb_find(argv[optind]);
         if (!v)
                 return usage_error("unknown command \"%s\"", argv[optind]);

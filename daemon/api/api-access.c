@@ -13,6 +13,11 @@ bool api_may_administer(const manager *m, const peer *p) {
         return principal_list_match(&m->conf->admins, p->uid, p->gid, p->groups, p->n_groups);
 }
 
+bool api_may_read_metrics(const manager *m, const peer *p) {
+        return api_may_administer(m, p) ||
+                principal_list_match(&m->conf->metrics_users, p->uid, p->gid, p->groups, p->n_groups);
+}
+
 bool api_uid_may_use_account(const conf_account *c, uid_t uid) {
         _cleanup_(freep) gid_t *groups = NULL;
         struct passwd pw, *res = NULL;
@@ -65,6 +70,13 @@ int api_check_permission(api_request *r, const account *a, api_permission p) {
                 k = api_request_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
                                             "uid %u may not log account %s in or out; only the admins= of tesserad may",
                                             (unsigned) r->peer->uid, a->conf->name);
+                return k < 0 ? k : 0;
+        case API_ALLOW_METRICS:
+                if (api_may_read_metrics(r->manager, r->peer))
+                        return 1;
+                k = api_request_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
+                                            "uid %u may not read the metrics; an administrator can add it to metrics_users= in the [daemon] section",
+                                            (unsigned) r->peer->uid);
                 return k < 0 ? k : 0;
         case _API_PERMISSION_MAX:
                 break;

@@ -15,11 +15,13 @@ typedef enum api_permission {
         API_ALLOW_USERS,        /* the account's users= */
         API_ALLOW_ADMINS,       /* the daemon's admins= */
         API_ALLOW_SELF,         /* admins; and for a per-user account its users=, for their own session */
+        API_ALLOW_METRICS,      /* admins and the daemon's metrics_users= (no account) */
         _API_PERMISSION_MAX,
 } api_permission;
 
 bool api_may_use_account(const manager *m, const conf_account *c, const peer *p);
 bool api_may_administer(const manager *m, const peer *p);
+bool api_may_read_metrics(const manager *m, const peer *p);
 
 /* Whether uid (not a caller: named by root with ?uid=) is admitted by the
  * account's users=, its groups looked up in the user database. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "api/api-login.h"
+#include "core/account-audit.h"
 #include "core/manager.h"
 #include "core/revoke.h"
 #include "login/login.h"
@@ -232,7 +233,7 @@ int api_handle_logout(api_request *r, account *a) {
         /* Suspended first: the verdict may come before account_logout()
          * returns. The local erase happens whatever the IdP says. */
         api_request_suspend(r, on_logout_abort, lw);
-        log_info("account %s: logged out by uid %u", a->store_key, (unsigned) r->peer->uid);
+        account_audit_logout(a, r->peer);
         (void) account_logout(a, &lw->erase_error, on_logout_revoked, lw);
         manager_notify_status(a->manager);
         return 0;

@@ -2,6 +2,7 @@
 #include "api/api-access.h"
 #include "api/api-gateway.h"
 #include "api/api-login.h"
+#include "api/api-metrics.h"
 #include "api/api-routes.h"
 #include "api/api-session.h"
 #include "api/api-status.h"
@@ -27,6 +28,10 @@ static int handle_status(api_request *r, account *a, const api_route *route) {
         return api_handle_status(r, a);
 }
 
+static int handle_metrics(api_request *r, account *a, const api_route *route) {
+        return api_handle_metrics(r);
+}
+
 static int handle_token(api_request *r, account *a, const api_route *route) {
         return api_handle_token(r, a);
 }
@@ -47,9 +52,11 @@ static int handle_gateway(api_request *r, account *a, const api_route *route) {
         return api_gateway_handle(r, a, route->tenant, route->rest);
 }
 
-/* Account routes come after the one without an account. */
+/* The routes without an account (a path from /v1/) come first, then the
+ * account routes (a path relative to /v1/accounts/NAME/). */
 static const api_route_def route_table[] = {
         { API_ROUTE_STATUS,      "GET",  "/v1/status", false, API_ALLOW_ANYONE, API_SESSION_NONE,        handle_status },
+        { API_ROUTE_METRICS,     "GET",  "/v1/metrics", false, API_ALLOW_METRICS, API_SESSION_NONE,      handle_metrics },
         { API_ROUTE_TOKEN,       "GET",  "token",      false, API_ALLOW_USERS,  API_SESSION_TOKEN,       handle_token },
         { API_ROUTE_LOGIN_START, "POST", "login",      false, API_ALLOW_SELF,   API_SESSION_LOGIN_START, handle_login_start },
         { API_ROUTE_LOGIN_WAIT,  "GET",  "login",      false, API_ALLOW_SELF,   API_SESSION_LOGIN_WAIT,  handle_login_wait },
@@ -57,6 +64,10 @@ static const api_route_def route_table[] = {
         { API_ROUTE_GATEWAY,     NULL,   "api/",       true,  API_ALLOW_USERS,  API_SESSION_GATEWAY,     handle_gateway },
         { API_ROUTE_GATEWAY,     NULL,   "tenant/",    true,  API_ALLOW_USERS,  API_SESSION_GATEWAY,     handle_gateway },
 };
+
+static bool route_has_account(const api_route_def *d) {
+        return d->path[0] != '/';
+}
 
 static bool method_matches(const api_route_def *d, const char *method) {
         static const char *const gateway_methods[] = { GATEWAY_METHODS };
@@ -77,7 +88,7 @@ static int route_lookup(const char *method, const char *path, bool under_account
         for (size_t i = 0; i < ELEMENTSOF(route_table); i++) {
                 const api_route_def *d = &route_table[i];
 
-                if ((d->kind != API_ROUTE_STATUS) != under_account)
+                if (route_has_account(d) != under_account)
                         continue;
                 if (d->prefix ? !startswith(path, d->path) : !streq(path, d->path))
                         continue;
@@ -168,7 +179,7 @@ int api_routes_handle(api_request *r, void *userdata) {
                 return api_request_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
                                                "no such API endpoint; see tessera(1) for the API");
 
-        if (d->kind != API_ROUTE_STATUS) {
+        if (route_has_account(d)) {
                 a = manager_find_account(m, route.account);
                 if (!a)
                         return api_request_reply_error(r, MHD_HTTP_NOT_FOUND, "no_such_account",

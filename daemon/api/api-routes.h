@@ -9,6 +9,7 @@
 
 typedef enum api_route_kind {
         API_ROUTE_STATUS,
+        API_ROUTE_METRICS,
         API_ROUTE_TOKEN,
         API_ROUTE_LOGIN_START,
         API_ROUTE_LOGIN_WAIT,

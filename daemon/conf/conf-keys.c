@@ -23,6 +23,7 @@ static const conf_key keys[] = {
         { "socket", SECTION_DAEMON, conf_parse_socket_path, DAEMON(socket) },
         { "socket_mode", SECTION_DAEMON, conf_parse_mode, DAEMON(socket_mode) },
         { "admins", SECTION_DAEMON, conf_parse_principals, DAEMON(admins) },
+        { "metrics_users", SECTION_DAEMON, conf_parse_principals, DAEMON(metrics_users) },
         { "log_level", SECTION_DAEMON, conf_parse_log_level, DAEMON(log_level) },
         { "refresh_max_in_flight", SECTION_DAEMON, conf_parse_unsigned, DAEMON(refresh_max_in_flight),
           .min = 1, .max = REFRESH_MAX_IN_FLIGHT_MAX },

@@ -108,6 +108,7 @@ conf *conf_free(conf *c) {
         free(c->state_dir);
         free(c->socket);
         principal_list_done(&c->admins);
+        principal_list_done(&c->metrics_users);
         for (size_t i = 0; i < c->n_accounts; i++)
                 conf_account_free(c->accounts[i]);
         free(c->accounts);

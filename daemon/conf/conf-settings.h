@@ -56,6 +56,7 @@ typedef struct conf {
         char *socket;
         mode_t socket_mode;
         principal_list admins;
+        principal_list metrics_users;   /* besides admins: who may read GET /v1/metrics */
         int log_level;                  /* LOG_ERR..LOG_DEBUG */
         unsigned refresh_max_in_flight; /* background refreshes at the IdP at once */
 

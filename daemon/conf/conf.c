@@ -33,10 +33,12 @@ void conf_print(const conf *c, FILE *f) {
                 "socket_mode = %04o\n"
                 "admins =%s%s\n"
                 "log_level = %s\n"
-                "refresh_max_in_flight = %u\n",
+                "refresh_max_in_flight = %u\n"
+                "metrics_users =%s%s\n",
                 c->state_dir, c->socket, (unsigned) c->socket_mode,
                 isempty(c->admins.text) ? "" : " ", strempty(c->admins.text),
-                strempty(log_level_to_string(c->log_level)), c->refresh_max_in_flight);
+                strempty(log_level_to_string(c->log_level)), c->refresh_max_in_flight,
+                isempty(c->metrics_users.text) ? "" : " ", strempty(c->metrics_users.text));
 
         for (size_t i = 0; i < c->n_accounts; i++) {
                 const conf_account *a = c->accounts[i];

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
+#include "core/account-audit.h"
 #include "core/account-sessions.h"
 #include "core/refresh.h"
 #include "core/revoke.h"
@@ -145,8 +146,7 @@ int account_session_end_at_logout(account *parent, uid_t uid, account_gone_fn go
         if (!s || !parent->conf->end_with_logout || !s->session || !s->session->logind_bound)
                 return 0;
 
-        log_info("account %s: uid %u has no desktop session left; revoking and erasing its session",
-                 s->store_key, (unsigned) uid);
+        account_audit_session_ended(s);
         /* The revocation belongs to the account (revoke.c) and goes on
          * after the session object is gone. */
         (void) account_logout(s, &r, NULL, NULL);

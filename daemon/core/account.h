@@ -9,6 +9,7 @@
 #include <systemd/sd-event.h>
 
 #include "conf/conf.h"
+#include "core/account-metrics.h"
 #include "store/session.h"
 #include "util/account-name.h"
 #include "util/list.h"
@@ -72,6 +73,7 @@ struct account {
         session *session;               /* NULL when logged out */
         char *last_error;
         uint64_t tokens_served;
+        account_metrics metrics;        /* for GET /v1/metrics */
         int64_t next_refresh_at;        /* unix seconds, 0 = none */
         login *login;                   /* a login in progress, or its result */
         refresher *refresher;           /* refresh.c */

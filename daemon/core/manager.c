@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <systemd/sd-daemon.h>
 
+#include "core/account-audit.h"
 #include "core/account-sessions.h"
 #include "core/logind-watch.h"
 #include "core/manager.h"
@@ -12,6 +13,8 @@
 
 static void on_state_changed(account *a, account_state old, void *userdata) {
         manager *m = userdata;
+
+        account_audit_state_changed(a, old);
 
         /* A session tied to a desktop session: watch for that to end. */
         if (a->parent && a->session && a->session->logind_bound && m->logind)

@@ -37,3 +37,11 @@ bool refresh_wanted(int64_t now, int64_t refreshed_at, int64_t expires_at, unsig
                 need = lifetime / 2;
         return expires_at - now < need;
 }
+
+bool refresh_error_is_rejection(const oauth_error *e) {
+        oauth_error_code code = oauth_error_code_from_string(e->code);
+
+        return !oauth_error_is_transient(e) && e->error == -EACCES &&
+                (code == OAUTH_ERROR_INVALID_GRANT || code == OAUTH_ERROR_INVALID_CLIENT ||
+                 code == OAUTH_ERROR_UNAUTHORIZED_CLIENT);
+}

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "idp/oauth-error.h"
 #include "util/util.h"
 
 #define REFRESH_BACKOFF_MIN_USEC (1 * USEC_PER_SEC)
@@ -26,3 +27,7 @@ uint64_t refresh_backoff(unsigned n, double random01, uint64_t retry_after_usec)
  * the current token; a demand no token of this IdP can meet is clamped so
  * it cannot cause a refresh loop. */
 bool refresh_wanted(int64_t now, int64_t refreshed_at, int64_t expires_at, unsigned min_valid);
+
+/* Whether the IdP refused a refresh for good (revoked, expired or replayed
+ * refresh token, a client it no longer accepts): retrying cannot help. */
+bool refresh_error_is_rejection(const oauth_error *e);

@@ -237,6 +237,8 @@ static void finish_success(account *a, session *fresh) {
         refresher *rf = a->refresher;
         int r;
 
+        if (rf->in_flight)
+                account_metrics_refresh(&a->metrics, REFRESH_RESULT_SUCCESS, boottime_now(a) - rf->last_start_usec, NULL);
         attempt_ended(rf);
         /* Rotation: the IdP has already invalidated the old refresh token.
          * The new one must be on disk before any caller gets the new
@@ -272,12 +274,13 @@ static void finish_success(account *a, session *fresh) {
 
 static void finish_failure(account *a, const oauth_error *e) {
         refresher *rf = a->refresher;
-        oauth_error_code code = oauth_error_code_from_string(e->code);
+        bool rejected = refresh_error_is_rejection(e);
 
+        if (rf->in_flight)
+                account_metrics_refresh(&a->metrics, rejected ? REFRESH_RESULT_REJECTED : REFRESH_RESULT_FAILED,
+                                        boottime_now(a) - rf->last_start_usec, e);
         attempt_ended(rf);
-        if (!oauth_error_is_transient(e) && e->error == -EACCES &&
-            (code == OAUTH_ERROR_INVALID_GRANT || code == OAUTH_ERROR_INVALID_CLIENT ||
-             code == OAUTH_ERROR_UNAUTHORIZED_CLIENT)) {
+        if (rejected) {
                 /* Revoked, expired or replayed refresh token, or a client the
                  * IdP no longer accepts: retrying cannot help. */
                 account_set_error(a, "the identity provider rejected the refresh (%s%s%s)", e->code,

@@ -37,13 +37,15 @@ void gateway_call_audit(gateway_call *c, long status) {
         if (c->audited || !c->gw)
                 return;
         c->audited = true;
+        account_metrics_gateway(&c->account->metrics, status);
         ms = (gateway_queue_now(&c->gw->queue) - c->arrived) / USEC_PER_MSEC;
         /* The path without its query: patient data can hide in queries. */
-        log_info("audit: api account=%s pid=%d uid=%u gid=%u exe=%s unit=%s os_user=%s sub=%s%s method=%s path=%s status=%ld duration_ms=%" PRIu64,
-                 c->account->conf->name, (int) c->pid, (unsigned) c->uid, (unsigned) c->gid,
-                 strempty(c->exe), strempty(c->unit), strempty(c->os_user),
-                 audit_loggable(c->account->session ? c->account->session->sub : NULL), c->owner,
-                 c->method, c->audit_path, status, ms);
+        audit_api_call(c->account->conf->name,
+                       &(const audit_caller) { .pid = c->pid, .uid = c->uid, .gid = c->gid,
+                                               .exe = strempty(c->exe), .unit = strempty(c->unit),
+                                               .os_user = strempty(c->os_user) },
+                       c->account->session ? c->account->session->sub : NULL,
+                       c->account->parent ? c->account->uid : (uid_t) -1, c->method, c->audit_path, status, ms);
 }
 
 void gateway_call_release_slot(gateway_call *c) {

@@ -61,7 +61,6 @@ struct gateway_call {
         uid_t uid;
         gid_t gid;
         char *exe, *unit, *os_user;
-        char owner[32];                 /* " session_uid=N" for one person's session, else "" */
         LIST_FIELDS(gateway_call, calls);
 };
 

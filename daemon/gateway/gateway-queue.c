@@ -62,9 +62,15 @@ void gateway_queue_release(gateway_queue *q, gateway_queue_entry *e) {
 }
 
 void gateway_queue_pause(gateway_queue *q, unsigned seconds) {
+        uint64_t now = gateway_queue_now(q), before = MAX(q->pause.until, now);
+        bool started = !gateway_pause_active(&q->pause, now);
+
         if (gateway_pause_extend(&q->pause, gateway_queue_now(q), seconds))
                 log_warning("account %s: the GipoNext API answered 429; pausing all calls for %u s",
                             q->account->conf->name, seconds);
+        /* The time paused, counted once even when pauses overlap. */
+        if (q->pause.until > before)
+                account_metrics_pause(&q->account->metrics, started, q->pause.until - before);
 }
 
 uint64_t gateway_queue_paused_until(const gateway_queue *q) {

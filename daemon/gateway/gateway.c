@@ -84,8 +84,6 @@ int gateway_handle(account *a, api_request *r, const gateway_target *t, gateway_
         if (gateway_call_new(gw, r, fail, &c) < 0)
                 return fail_now(r, a, fail, GATEWAY_ERROR_NO_MEMORY, 0);
         c->account = a;
-        if (a->parent)
-                (void) snprintf(c->owner, sizeof c->owner, " session_uid=%u", (unsigned) a->uid);
         c->entry.deadline = c->arrived + (uint64_t) t->wait_sec * USEC_PER_SEC;
         c->method = strdup(r->method);
         k = gateway_build_url(a->conf->api_base, tenant_id, t->rest, t->query, &c->url);

@@ -13,9 +13,13 @@ static void secret_buffer_free(void *p) {
         secret_free(p);
 }
 
-static void add_json_headers(struct MHD_Response *resp) {
-        (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+static void add_typed_headers(struct MHD_Response *resp, const char *content_type) {
+        (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
         (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+}
+
+static void add_json_headers(struct MHD_Response *resp) {
+        add_typed_headers(resp, "application/json");
 }
 
 static void add_header_lines(struct MHD_Response *resp, char *const *headers) {
@@ -45,6 +49,18 @@ int api_request_reply(api_request *r, unsigned status, char *body, size_t len, b
                 return -ENOMEM;
         }
         add_json_headers(resp);
+        return api_request_reply_response(r, status, resp);
+}
+
+int api_request_reply_typed(api_request *r, unsigned status, char *body, size_t len, const char *content_type) {
+        struct MHD_Response *resp;
+
+        resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+        if (!resp) {
+                free(body);
+                return -ENOMEM;
+        }
+        add_typed_headers(resp, content_type);
         return api_request_reply_response(r, status, resp);
 }
 

@@ -16,6 +16,9 @@
  * when secret). */
 int api_request_reply(api_request *r, unsigned status, char *body, size_t len, bool secret);
 
+/* The same for a body (taken, freed with free()) of another content type. */
+int api_request_reply_typed(api_request *r, unsigned status, char *body, size_t len, const char *content_type);
+
 /* {"error": code, "message": ...}, with a Tessera-Error header naming the
  * code (tells tesserad's own errors from the API's in gateway answers). */
 int api_request_reply_error(api_request *r, unsigned status, const char *code, const char *fmt, ...) _printf_(4, 5);

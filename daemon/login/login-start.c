@@ -5,14 +5,6 @@
 #include "login/login-internal.h"
 #include "util/json-reader.h"
 #include "util/log.h"
-#include "util/string-table.h"
-
-static const char *const login_flow_table[_LOGIN_FLOW_MAX] = {
-        [LOGIN_FLOW_CODE] = "code",
-        [LOGIN_FLOW_DEVICE] = "device",
-};
-
-DEFINE_STRING_TABLE_LOOKUP_TO_STRING(login_flow, login_flow);
 
 #define LOGIN_BODY_FLOW_MAX 16
 

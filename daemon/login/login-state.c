@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 
+#include "core/account-audit.h"
 #include "core/manager.h"
 #include "login/login-internal.h"
 #include "util/log.h"
@@ -29,6 +30,13 @@ static const char *const login_phase_table[_LOGIN_PHASE_MAX] = {
 };
 
 DEFINE_PRIVATE_STRING_TABLE_LOOKUP_TO_STRING(login_phase, login_phase);
+
+static const char *const login_flow_table[_LOGIN_FLOW_MAX] = {
+        [LOGIN_FLOW_CODE] = "code",
+        [LOGIN_FLOW_DEVICE] = "device",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(login_flow, login_flow);
 
 bool login_is_pending(const login *l) {
         return l && l->phase != LOGIN_DONE && l->phase != LOGIN_FAILED;
@@ -191,6 +199,7 @@ void login_finish(login *l, bool ok, const char *code, const char *fmt, ...) {
 
         if (!login_is_pending(l))
                 return;
+        account_metrics_login(&a->metrics, l->flow == LOGIN_FLOW_DEVICE ? ACCOUNT_LOGIN_DEVICE : ACCOUNT_LOGIN_CODE, ok);
 
         if (!ok) {
                 char *msg = NULL;
@@ -207,12 +216,11 @@ void login_finish(login *l, bool ok, const char *code, const char *fmt, ...) {
                 /* A failed login leaves the account as it was. */
                 if (a->state == ACCOUNT_LOGIN_PENDING)
                         account_set_state(a, a->session ? l->state_before : ACCOUNT_LOGGED_OUT);
-                log_warning("account %s: login failed (%s): %s", a->store_key, strempty(code),
-                            strempty(l->error_message));
+                account_audit_login(a, login_flow_to_string(l->flow), false, NULL, NULL, code,
+                                    l->error_message);
         } else {
                 l->phase = LOGIN_DONE;
-                log_info("account %s: logged in as %s (tenant %s)", a->store_key,
-                         strempty(l->user), strempty(l->tenant_id));
+                account_audit_login(a, login_flow_to_string(l->flow), true, l->user, l->tenant_id, NULL, NULL);
         }
 
         login_release_resources(l);

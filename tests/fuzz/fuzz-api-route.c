@@ -46,6 +46,11 @@ static void check_route(const char *method, const char *path) {
                 FUZZ_CHECK(strcmp(method, "GET") == 0, "status with method %s", method);
                 return;
         }
+        if (route.kind == API_ROUTE_METRICS) {
+                FUZZ_CHECK(strcmp(path, "/v1/metrics") == 0, "metrics route for another path");
+                FUZZ_CHECK(strcmp(method, "GET") == 0, "metrics with method %s", method);
+                return;
+        }
         FUZZ_CHECK(memchr(route.account, '\0', sizeof route.account), "account not terminated");
         FUZZ_CHECK(account_name_is_valid(route.account), "invalid account name routed");
         if (route.kind == API_ROUTE_GATEWAY) {

@@ -55,6 +55,7 @@ systemd_dir() {
 unitdir=$(systemd_dir systemunitdir systemdsystemunitdir root_prefix lib/systemd/system)
 sysusersdir=$(systemd_dir sysusersdir sysusersdir prefix lib/sysusers.d)
 tmpfilesdir=$(systemd_dir tmpfilesdir tmpfilesdir prefix lib/tmpfiles.d)
+catalogdir=$(systemd_dir catalogdir catalogdir prefix lib/systemd/catalog)
 
 # This test is about the complete installation.
 if [ "$unitdir" = no ] || [ "$sysusersdir" = no ] || [ "$tmpfilesdir" = no ] || [ "$(opt man)" = disabled ]; then
@@ -83,6 +84,8 @@ expected=(
         "$sysconfdir/tessera/tessera.conf"
 )
 expected+=("$unitdir/tesserad.service" "$unitdir/tesserad.socket"
+           "$unitdir/tessera-metrics.service" "$unitdir/tessera-metrics.timer"
+           "$catalogdir/tessera.catalog"
            "$sysusersdir/tessera.conf" "$tmpfilesdir/tessera.conf"
            "$mandir/man1/tessera.1" "$mandir/man3/libtessera.3"
            "$mandir/man5/tessera.conf.5" "$mandir/man8/tesserad.8")

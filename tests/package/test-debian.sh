@@ -200,10 +200,12 @@ contents() {
 expected_contents() {
         case $1 in
         tesserad) printf '%s\n' /etc/tessera/tessera.conf "$UNITDIR/tesserad.service" \
-                "$UNITDIR/tesserad.socket" /usr/lib/sysusers.d/tessera.conf /usr/lib/tmpfiles.d/tessera.conf \
+                "$UNITDIR/tesserad.socket" /usr/lib/systemd/catalog/tessera.catalog \
+                /usr/lib/sysusers.d/tessera.conf /usr/lib/tmpfiles.d/tessera.conf \
                 /usr/sbin/tesserad /usr/share/lintian/overrides/tesserad \
                 /usr/share/man/man5/tessera.conf.5.gz /usr/share/man/man8/tesserad.8.gz ;;
-        tessera) printf '%s\n' /usr/bin/tessera /usr/share/man/man1/tessera.1.gz ;;
+        tessera) printf '%s\n' /usr/bin/tessera /usr/share/man/man1/tessera.1.gz \
+                "$UNITDIR/tessera-metrics.service" "$UNITDIR/tessera-metrics.timer" ;;
         libtessera1) printf '%s\n' "/usr/lib/$MULTIARCH/libtessera.so.1" ;;
         libtessera-dev) printf '%s\n' /usr/include/tessera/tessera.h "/usr/lib/$MULTIARCH/libtessera.so" \
                 "/usr/lib/$MULTIARCH/pkgconfig/tessera.pc" /usr/share/man/man3/libtessera.3.gz ;;

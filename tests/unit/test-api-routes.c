@@ -14,6 +14,12 @@ static void test_routes(void) {
         CHECK(api_route_parse("GET", "/v1/status/", &r) == -ENOENT);
         CHECK(api_route_parse("GET", "/", &r) == -ENOENT);
         CHECK(api_route_parse("GET", "/v2/status", &r) == -ENOENT);
+        CHECK(api_route_parse("GET", "/v1/metrics", &r) == 0 && r.kind == API_ROUTE_METRICS);
+        CHECK(api_route_parse("POST", "/v1/metrics", &r) == -EOPNOTSUPP);
+        CHECK(api_route_parse("GET", "/v1/metrics/x", &r) == -ENOENT);
+        /* Routes without an account are not found under one. */
+        CHECK(api_route_parse("GET", "/v1/accounts/x//v1/metrics", &r) == -ENOENT);
+        CHECK(api_route_parse("GET", "/v1/accounts/x/metrics", &r) == -ENOENT);
 
         CHECK(api_route_parse("GET", "/v1/accounts/default/token", &r) == 0);
         CHECK(r.kind == API_ROUTE_TOKEN && streq(r.account, "default"));
@@ -47,7 +53,8 @@ static void test_routes(void) {
 static void test_policy(void) {
         uid_t uids[] = { 1000 };
         gid_t gids[] = { 2000 };
-        conf c = { .admins = { .uids = uids, .n_uids = 1 } };
+        uid_t readers[] = { 1004 };
+        conf c = { .admins = { .uids = uids, .n_uids = 1 }, .metrics_users = { .uids = readers, .n_uids = 1 } };
         manager m = { .conf = &c };
         conf_account ca = { .name = (char *) "x", .users = { .gids = gids, .n_gids = 1 } };
         gid_t member[] = { 5, 2000 };
@@ -56,6 +63,7 @@ static void test_policy(void) {
         peer in_group = { .uid = 1001, .gid = 1001, .groups = member, .n_groups = 2 };
         peer primary = { .uid = 1002, .gid = 2000 };
         peer stranger = { .uid = 1003, .gid = 1003, .groups = member, .n_groups = 1 };
+        peer reader = { .uid = 1004, .gid = 1004 };
 
         CHECK(api_may_use_account(&m, &ca, &root));
         CHECK(api_may_administer(&m, &root));
@@ -66,6 +74,14 @@ static void test_policy(void) {
         CHECK(api_may_use_account(&m, &ca, &primary));
         CHECK(!api_may_use_account(&m, &ca, &stranger));
         CHECK(!api_may_administer(&m, &stranger));
+
+        /* The metrics: admins (root among them) and metrics_users=. */
+        CHECK(api_may_read_metrics(&m, &root));
+        CHECK(api_may_read_metrics(&m, &admin));
+        CHECK(api_may_read_metrics(&m, &reader));
+        CHECK(!api_may_administer(&m, &reader));
+        CHECK(!api_may_read_metrics(&m, &in_group));
+        CHECK(!api_may_read_metrics(&m, &stranger));
 }
 
 int main(void) {

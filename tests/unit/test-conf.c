@@ -265,6 +265,7 @@ static void test_print_defaults(void) {
                      "socket_mode = 0660\n"
                      "admins = root\n"
                      "log_level = info\n"));
+        CHECK(strstr(printed, "\nmetrics_users =\n"));
         CHECK(strstr(printed,
                      "[account default]\n"
                      "issuer = https://account.gipo.it\n"

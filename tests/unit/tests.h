@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A failed check names itself and stops the test with a failure. */
 #define CHECK(expr)                                                             \
@@ -51,3 +53,27 @@
                         abort();                                                \
                 }                                                               \
         } while (0)
+
+/* What the code under test writes to stderr (its log lines), through a
+ * pipe: begin, call, then end reads it into buf ("" when nothing). */
+static inline int stderr_capture_begin(int *ret_saved) {
+        int p[2];
+
+        CHECK(pipe2(p, O_NONBLOCK) == 0);
+        *ret_saved = dup(STDERR_FILENO);
+        CHECK(*ret_saved >= 0);
+        CHECK(dup2(p[1], STDERR_FILENO) == STDERR_FILENO);
+        close(p[1]);
+        return p[0];
+}
+
+static inline void stderr_capture_end(int fd, int saved, char *buf, size_t size) {
+        ssize_t n;
+
+        fflush(stderr);
+        CHECK(dup2(saved, STDERR_FILENO) == STDERR_FILENO);
+        close(saved);
+        n = read(fd, buf, size - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        close(fd);
+}
