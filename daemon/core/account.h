@@ -49,6 +49,7 @@ typedef struct account_env {
          * refresh_max_in_flight (0: no limit), the others wait in line. */
         unsigned refresh_in_flight, refresh_max_in_flight;
         bool refresh_dispatching;
+        bool tearing_down;              /* the daemon is freeing its accounts: start nothing */
         LIST_HEAD(refresher, refresh_queue);
         void (*state_changed)(account *a, account_state old, void *userdata);
         void *userdata;

@@ -60,6 +60,8 @@ manager *manager_free(manager *m) {
         if (!m)
                 return NULL;
         m->logind = logind_watch_free(m->logind);
+        m->env.tearing_down = true;
+        m->status_defer = sd_event_source_disable_unref(m->status_defer);
         free_accounts(m, m->accounts, m->n_accounts);
         revoke_env_done(&m->env);
         discovery_cache_free(m->env.discovery);
@@ -79,7 +81,7 @@ account *manager_find_account(manager *m, const char *name) {
         return NULL;
 }
 
-void manager_notify_status(manager *m) {
+static void notify_status_now(manager *m) {
         size_t n[_ACCOUNT_STATE_MAX] = {};
         char line[256];
         int k;
@@ -99,6 +101,24 @@ void manager_notify_status(manager *m) {
                         k += snprintf(line + k, sizeof line - (size_t) k, "%s %zu %s",
                                       k > 0 && strchr(line, ':') ? "," : ":", n[s], account_state_to_string(s));
         (void) sd_notifyf(false, "STATUS=%s", line);
+}
+
+static int on_status_defer(sd_event_source *s, void *userdata) {
+        manager *m = userdata;
+
+        m->status_defer = sd_event_source_disable_unref(m->status_defer);
+        notify_status_now(m);
+        return 0;
+}
+
+/* Once per loop iteration at most: a thousand sessions loaded or
+ * refreshed together would otherwise send a thousand STATUS= messages,
+ * and the service manager's queue is short. */
+void manager_notify_status(manager *m) {
+        if (m->status_defer || m->env.tearing_down)
+                return;
+        if (sd_event_add_defer(m->event, &m->status_defer, on_status_defer, m) < 0)
+                notify_status_now(m);
 }
 
 /* Builds the account list for c, taking over the accounts of old whose

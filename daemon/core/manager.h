@@ -24,6 +24,7 @@ struct manager {
         uint64_t started_usec;          /* CLOCK_MONOTONIC */
         bool rebuilding;                /* a reload is replacing the account list */
         logind_watch *logind;           /* while a per-user account ends sessions at logout */
+        sd_event_source *status_defer;  /* a STATUS= update is due */
         bool logind_missing_said;
         /* Runs for each account that a reload removes or that the manager
          * frees, before the account's own refresh and revocations end. */
@@ -44,5 +45,5 @@ int manager_reload(manager *m);
 
 account *manager_find_account(manager *m, const char *name);
 
-/* Sends STATUS= to the service manager. */
+/* Sends STATUS= to the service manager, once per loop iteration. */
 void manager_notify_status(manager *m);

@@ -113,8 +113,9 @@ static void flight_end(refresher *rf) {
         rf->in_flight = false;
         env->refresh_in_flight--;
         /* A refresh started here may end at once (no endpoints): the
-         * outer loop goes on, no recursion. */
-        if (env->refresh_dispatching)
+         * outer loop goes on, no recursion. While the daemon frees its
+         * accounts nothing new starts. */
+        if (env->refresh_dispatching || env->tearing_down)
                 return;
         env->refresh_dispatching = true;
         while (env->refresh_queue_head &&
@@ -286,8 +287,8 @@ static void finish_failure(account *a, const oauth_error *e) {
                 account_set_error(a, "the identity provider rejected the refresh (%s%s%s)", e->code,
                                   e->description ? ": " : "", strempty(e->description));
                 account_set_state(a, ACCOUNT_NEEDS_LOGIN);
-                log_warning("account %s: refresh rejected (%s); run: tessera login %s", a->conf->name,
-                            e->code, a->conf->name);
+                log_warning("account %s: refresh rejected (%s); run: tessera login %s%s", a->store_key,
+                            e->code, a->conf->name, a->parent ? " as that user" : "");
                 rf->timer = sd_event_source_disable_unref(rf->timer);
                 a->next_refresh_at = 0;
                 answer_waiters(rf);

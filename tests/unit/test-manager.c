@@ -4,7 +4,10 @@
  * a refresh. */
 #include <sodium.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "core/manager.h"
 #include "util/log.h"
@@ -25,6 +28,54 @@ static void write_config(const char *accounts) {
         CHECK(f);
         fprintf(f, "[daemon]\nstate_dir = %s/state\nsocket = %s/api.sock\n%s", dir, dir, accounts);
         CHECK(fclose(f) == 0);
+}
+
+static void seed_session(const char *name);
+
+/* Sessions loaded or refreshed together tell the service manager their
+ * state once per loop iteration, not once each (a thousand STATUS=
+ * messages at start-up once filled systemd's queue). */
+static void test_status_coalesced(void) {
+        _cleanup_(manager_freep) manager *m = NULL;
+        char sock_path[300], buf[512], accounts[512];
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        conf *c = NULL;
+        char **errors = NULL;
+        sd_event *e = NULL;
+        unsigned n = 0;
+        int fd;
+
+        snprintf(sock_path, sizeof sock_path, "%s/notify", dir);
+        CHECK(strlen(sock_path) < sizeof sa.sun_path);
+        strcpy(sa.sun_path, sock_path);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        CHECK(fd >= 0 && bind(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+        CHECK(setenv("NOTIFY_SOCKET", sock_path, 1) == 0);
+
+        snprintf(accounts, sizeof accounts, "%s%s", ACCOUNT("desk", "openid"), "sessions = per-user\n");
+        write_config(accounts);
+        for (unsigned uid = 1000; uid < 1008; uid++) {
+                char key[64];
+
+                snprintf(key, sizeof key, "desk@%u", uid);
+                seed_session(key);
+        }
+
+        CHECK(sd_event_new(&e) >= 0);
+        CHECK_R(conf_load(config, &c, &errors), 0);
+        CHECK_R(manager_new(e, config, c, &m), 0);
+        CHECK_R(manager_start(m), 0);
+        CHECK(m->accounts[0]->n_sessions == 8);
+        for (int i = 0; i < 3; i++)
+                CHECK(sd_event_run(e, 0) >= 0);
+        while (recv(fd, buf, sizeof buf, 0) > 0)
+                n++;
+        CHECK(n == 1);
+
+        m = manager_free(m);
+        sd_event_unref(e);
+        CHECK(unsetenv("NOTIFY_SOCKET") == 0);
+        close(fd);
 }
 
 static void seed_session(const char *name) {
@@ -95,6 +146,7 @@ int main(void) {
         snprintf(config, sizeof config, "%s/tessera.conf", dir);
 
         test_reload();
+        test_status_coalesced();
 
         {
                 char cmd[300];

@@ -288,11 +288,98 @@ static void test_stalled_idp(void) {
         (void) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Background refreshes due together go to the IdP refresh_max_in_flight
+ * at a time; the next in line starts when one ends, but not while the
+ * daemon frees its accounts (it hung there once, starting a thousand
+ * queued refreshes on its way out). */
+static void test_queue(void) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        char dir[] = "/tmp/test-refresh-queue.XXXXXX", issuer[64], token_url[64];
+        curl_glue *glue = NULL;
+        discovery_cache *dc = NULL;
+        store *st = NULL;
+        account_env env = {};
+        account *a[3] = {};
+        unsigned port;
+        int lfd;
+
+        lfd = stalled_listener(&port);
+        snprintf(issuer, sizeof issuer, "http://127.0.0.1:%u", port);
+        snprintf(token_url, sizeof token_url, "http://127.0.0.1:%u/token", port);
+        CHECK(mkdtemp(dir));
+        CHECK(sd_event_new(&event) >= 0);
+        CHECK(curl_glue_new(event, &glue) >= 0);
+        CHECK(discovery_cache_new(glue, &dc) >= 0);
+        CHECK(store_open(dir, &st) >= 0);
+
+        conf_account c = {
+                .name = (char *) "queue",
+                .issuer = issuer,
+                .client_id = (char *) "client",
+                .client_secret = (char *) "secret",
+                .client_auth = CLIENT_AUTH_BASIC,
+                .scope = (char *) "openid offline_access",
+                .refresh_margin = 60,
+                .authorization_endpoint = token_url,
+                .token_endpoint = token_url,
+                .device_authorization_endpoint = token_url,
+                .revocation_endpoint = token_url,
+        };
+        env = (account_env) { .event = event, .store = st, .curl = glue, .discovery = dc,
+                              .refresh_max_in_flight = 1 };
+        for (size_t i = 0; i < ELEMENTSOF(a); i++) {
+                CHECK(account_new(NULL, &env, &c, &a[i]) >= 0);
+                a[i]->session = session_new();
+                CHECK(a[i]->session);
+                a[i]->session->access_token = secret_strdup("AT");
+                a[i]->session->refresh_token = secret_strdup("RT");
+                a[i]->session->refreshed_at = now_realtime() - 3000;
+                a[i]->session->expires_at = now_realtime() + 30;       /* due: inside the margin */
+                a[i]->state = ACCOUNT_VALID;
+                account_session_changed(a[i]);
+        }
+        run_for(event, 500 * USEC_PER_MSEC);
+        CHECK(env.refresh_in_flight == 1);
+        CHECK(curl_glue_n_transfers(glue) == 1);
+        CHECK(env.refresh_queue_head && env.refresh_queue_head != env.refresh_queue_tail);
+
+        /* One ends: the next starts, the last still waits. */
+        refresh_account_gone(a[0]);
+        CHECK(env.refresh_in_flight == 1);
+        CHECK(curl_glue_n_transfers(glue) == 1);
+        CHECK(env.refresh_queue_head && env.refresh_queue_head == env.refresh_queue_tail);
+
+        /* Teardown: the one in flight (refreshing; the one waiting is
+         * still valid) ends, and the one waiting does not start. */
+        {
+                account *flying = a[1]->state == ACCOUNT_REFRESHING ? a[1] : a[2];
+                account *waiting = flying == a[1] ? a[2] : a[1];
+
+                CHECK(flying->state == ACCOUNT_REFRESHING && waiting->state == ACCOUNT_VALID);
+                env.tearing_down = true;
+                refresh_account_gone(flying);
+                CHECK(env.refresh_in_flight == 0);
+                CHECK(curl_glue_n_transfers(glue) == 0);
+                CHECK(waiting->state == ACCOUNT_VALID);
+                refresh_account_gone(waiting);
+                CHECK(!env.refresh_queue_head);
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(a); i++)
+                account_free(a[i]);
+        curl_glue_free(glue);
+        discovery_cache_free(dc);
+        store_free(st);
+        close(lfd);
+        (void) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void) {
         CHECK(sodium_init() >= 0);
         test_plan();
         test_backoff();
         test_wanted();
         test_stalled_idp();
+        test_queue();
         return 0;
 }
