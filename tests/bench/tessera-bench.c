@@ -433,9 +433,25 @@ static int ready_once(char **argv, const char *notify, uint64_t *ret_ns) {
                         break;
                 }
         }
+        /* Keeps reading the notify socket while the daemon stops, as
+         * systemd does: a daemon that sends STATUS= on its way out would
+         * otherwise block on the full socket (max_dgram_qlen is 10). */
         kill(pid, SIGTERM);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
+        deadline = bench_now_ns() + 30ULL * 1000000000ULL;
+        for (;;) {
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                pid_t w = waitpid(pid, &status, WNOHANG);
+
+                if (w == pid || (w < 0 && errno != EINTR))
+                        break;
+                if (bench_now_ns() >= deadline) {
+                        fprintf(stderr, "ready: the daemon did not stop in 30 s after SIGTERM\n");
+                        kill(pid, SIGKILL);
+                        r = -ETIMEDOUT;
+                }
+                if (poll(&pfd, 1, 20) > 0)
+                        (void) recv(fd, buf, sizeof(buf) - 1, 0);
+        }
         close(fd);
         if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
                 fprintf(stderr, "ready: the daemon exited with wait status 0x%x\n", status);

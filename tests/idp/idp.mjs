@@ -13,6 +13,8 @@ import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import LRU from 'oidc-provider/lib/helpers/lru.js';
+import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 
 const HOST = '127.0.0.1';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -73,6 +75,12 @@ const AT_TTL = envInt('TESSERA_IDP_AT_TTL', 3600);
 const RT_TTL = envInt('TESSERA_IDP_RT_TTL', 30 * 24 * 3600);
 const DEVICE_CODE_TTL = envInt('TESSERA_IDP_DEVICE_CODE_TTL', 600);
 const DEVICE_INTERVAL = process.env.TESSERA_IDP_DEVICE_INTERVAL ? envInt('TESSERA_IDP_DEVICE_INTERVAL', 5) : null;
+// oidc-provider keeps everything in one LRU of 1000 entries (two
+// generations of it): a few hundred logins later the oldest grants are
+// forgotten and their refresh tokens get invalid_grant. Benchmarks with
+// 1,000 sessions need more: the same adapter on a larger store. Unset:
+// oidc-provider's own.
+const STORE_MAX = process.env.TESSERA_IDP_STORE_MAX ? envInt('TESSERA_IDP_STORE_MAX', 1000) : null;
 const AUTO_LOGIN = process.env.TESSERA_IDP_AUTO_LOGIN || null;
 const DENY_SCOPES = new Set((process.env.TESSERA_IDP_DENY_SCOPES ?? '').split(/[\s,]+/).filter(Boolean));
 
@@ -187,6 +195,10 @@ const provider = new Provider(ISSUER, {
         responseTypes: ['code'],
         clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
         clockTolerance: 0,
+        ...(STORE_MAX === null ? {} : (() => {
+                const store = new LRU({ maxSize: STORE_MAX });
+                return { adapter: (model) => new MemoryAdapter(model, store, 0) };
+        })()),
         pkce: { required: () => true },
         features: {
                 devInteractions: { enabled: false },
@@ -259,7 +271,23 @@ const API_ROUTES = ['userinfo', 'ping', 'echo', 'large', 'slow',
         ...GIPO_SCOPES.map((s) => s.slice('giponext.'.length)), 'other'];
 // /v2 requests being answered now: state, not a counter, so a reset keeps it.
 let apiInflight = 0;
+// [arrival, answer] (ms) of every refresh_token grant request at /token since
+// the last reset: the grant type is known only once the provider has parsed
+// the body, so the peak of concurrent ones is swept from the intervals.
+let refreshIntervals = [];
+function refreshInflightMax() {
+        const ev = [];
+        for (const [a, b] of refreshIntervals)
+                ev.push([a, 1], [b, -1]);
+        // At equal times the end comes first: back to back is not concurrent.
+        ev.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+        let n = 0, max = 0;
+        for (const [, d] of ev)
+                max = Math.max(max, n += d);
+        return max;
+}
 function resetStats() {
+        refreshIntervals = [];
         for (const k of Object.keys(stats))
                 delete stats[k];
         stats.api_by_route = Object.fromEntries(API_ROUTES.map((r) => [r, 0]));
@@ -367,6 +395,7 @@ provider.use(async (ctx, next) => {
                 }
         }
         const post = ctx.method === 'POST';
+        const arrived = performance.now();
         if (post && ctx.path === '/token') {
                 bump('token_requests');
                 const f = takeFailure('token');
@@ -389,6 +418,8 @@ provider.use(async (ctx, next) => {
                 }
         }
         await next();
+        if (post && ctx.path === '/token' && ctx.oidc?.params?.grant_type === 'refresh_token')
+                refreshIntervals.push([arrived, performance.now()]);
         if (post && ctx.path === '/token' && ctx.status === 200)
                 bump('token_responses_ok');
         if (post && ctx.path === '/token/revocation') {
@@ -814,6 +845,7 @@ async function testEndpoint(req, res, path, url) {
                 case '/_test/stats':
                         return send(res, 200, {
                                 ...stats, api_inflight: apiInflight,
+                                refresh_inflight_max: refreshInflightMax(),
                                 fail_mode: fail.mode, fail_remaining: fail.remaining,
                         });
                 case '/_test/ratelimit':

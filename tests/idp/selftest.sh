@@ -178,6 +178,7 @@ AT2=$(jq -r .access_token "$t2")
 check "refresh token rotated" test "$RT2" != "$RT1" -a -n "$RT2" -a "$RT2" != null
 eq "refresh keeps scope" "$(jq -r .scope "$t2")" "$SCOPE_ALL"
 eq "stats count the refresh" "$(stat refresh_grants)" $((before + 1))
+check "refresh_inflight_max counts refresh grants" test "$(stat refresh_inflight_max)" -ge 1
 eq "new access token works" "$(api_status "$AT2" /v2/userinfo)" 200
 intro=$(curl -sS --max-time 10 -H 'Content-Type: application/json' \
         -d "$(jq -cn --arg t "$AT2" '{token:$t}')" "$API/_test/introspect")
