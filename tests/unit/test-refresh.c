@@ -163,53 +163,81 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
         return 0;
 }
 
-static void test_stalled_idp(void) {
-        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        char dir[] = "/tmp/test-refresh.XXXXXX", issuer[64], token_url[64], other_url[64];
-        curl_glue *glue = NULL;
-        discovery_cache *dc = NULL;
-        store *st = NULL;
-        account_env env = {};
-        account *a = NULL;
-        refresh_waiter *w = NULL;
-        waited w1 = {}, w2 = {};
+/* A loop, the IdP client, a store, and an IdP that takes requests and
+ * answers only when told (stalled_listener()); every endpoint is
+ * configured, so a refresh goes straight to /token. */
+typedef struct idp_fixture {
+        sd_event *event;
+        curl_glue *glue;
+        discovery_cache *dc;
+        store *st;
+        int lfd;
+        char dir[64], issuer[64], token_url[64], other_url[64];
+        conf_account conf;
+        account_env env;
+} idp_fixture;
+
+static void fixture_init(idp_fixture *f, const char *name) {
         unsigned port;
-        uint64_t t0;
-        int lfd, cfd;
 
         unsetenv("NOTIFY_SOCKET");
         unsetenv("http_proxy");
         unsetenv("HTTP_PROXY");
         unsetenv("all_proxy");
         unsetenv("ALL_PROXY");
-        lfd = stalled_listener(&port);
-        snprintf(issuer, sizeof issuer, "http://127.0.0.1:%u", port);
-        snprintf(token_url, sizeof token_url, "http://127.0.0.1:%u/token", port);
-        snprintf(other_url, sizeof other_url, "http://127.0.0.1:%u/other", port);
+        *f = (idp_fixture) {};
+        f->lfd = stalled_listener(&port);
+        snprintf(f->issuer, sizeof f->issuer, "http://127.0.0.1:%u", port);
+        snprintf(f->token_url, sizeof f->token_url, "http://127.0.0.1:%u/token", port);
+        snprintf(f->other_url, sizeof f->other_url, "http://127.0.0.1:%u/other", port);
+        snprintf(f->dir, sizeof f->dir, "/tmp/test-refresh.XXXXXX");
 
-        CHECK(mkdtemp(dir));
-        CHECK(sd_event_new(&event) >= 0);
-        CHECK(curl_glue_new(event, &glue) >= 0);
-        CHECK(discovery_cache_new(glue, &dc) >= 0);
-        CHECK(store_open(dir, &st) >= 0);
+        CHECK(mkdtemp(f->dir));
+        CHECK(sd_event_new(&f->event) >= 0);
+        CHECK(curl_glue_new(f->event, &f->glue) >= 0);
+        CHECK(discovery_cache_new(f->glue, &f->dc) >= 0);
+        CHECK(store_open(f->dir, &f->st) >= 0);
 
-        /* Every endpoint configured: no discovery, straight to /token. */
-        conf_account c = {
-                .name = (char *) "stall",
-                .issuer = issuer,
+        f->conf = (conf_account) {
+                .name = (char *) name,
+                .issuer = f->issuer,
                 .client_id = (char *) "client",
                 .client_secret = (char *) "secret",
                 .client_auth = CLIENT_AUTH_BASIC,
                 .scope = (char *) "openid offline_access",
                 .refresh_margin = 60,
-                .authorization_endpoint = other_url,
-                .token_endpoint = token_url,
-                .device_authorization_endpoint = other_url,
-                .revocation_endpoint = other_url,
+                .authorization_endpoint = f->other_url,
+                .token_endpoint = f->token_url,
+                .device_authorization_endpoint = f->other_url,
+                .revocation_endpoint = f->other_url,
         };
         /* core/ needs no manager: the account's environment is enough. */
-        env = (account_env) { .event = event, .store = st, .curl = glue, .discovery = dc };
-        CHECK(account_new(NULL, &env, &c, &a) >= 0);
+        f->env = (account_env) { .event = f->event, .store = f->st, .curl = f->glue, .discovery = f->dc };
+}
+
+static void fixture_done(idp_fixture *f) {
+        curl_glue_free(f->glue);
+        discovery_cache_free(f->dc);
+        store_free(f->st);
+        close(f->lfd);
+        sd_event_unref(f->event);
+        (void) nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void test_stalled_idp(void) {
+        idp_fixture f;
+        account *a = NULL;
+        refresh_waiter *w = NULL;
+        waited w1 = {}, w2 = {};
+        uint64_t t0;
+        int cfd;
+
+        fixture_init(&f, "stall");
+        sd_event *event = f.event;
+        curl_glue *glue = f.glue;
+        int lfd = f.lfd;
+
+        CHECK(account_new(NULL, &f.env, &f.conf, &a) >= 0);
         a->session = session_new();
         CHECK(a->session);
         a->session->access_token = secret_strdup("AT-old");
@@ -281,11 +309,7 @@ static void test_stalled_idp(void) {
         run_for(event, 200 * USEC_PER_MSEC);
 
         account_free(a);
-        curl_glue_free(glue);
-        discovery_cache_free(dc);
-        store_free(st);
-        close(lfd);
-        (void) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        fixture_done(&f);
 }
 
 /* Background refreshes due together go to the IdP refresh_max_in_flight
@@ -293,42 +317,15 @@ static void test_stalled_idp(void) {
  * daemon frees its accounts (it hung there once, starting a thousand
  * queued refreshes on its way out). */
 static void test_queue(void) {
-        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        char dir[] = "/tmp/test-refresh-queue.XXXXXX", issuer[64], token_url[64];
-        curl_glue *glue = NULL;
-        discovery_cache *dc = NULL;
-        store *st = NULL;
-        account_env env = {};
+        idp_fixture f;
         account *a[3] = {};
-        unsigned port;
-        int lfd;
 
-        lfd = stalled_listener(&port);
-        snprintf(issuer, sizeof issuer, "http://127.0.0.1:%u", port);
-        snprintf(token_url, sizeof token_url, "http://127.0.0.1:%u/token", port);
-        CHECK(mkdtemp(dir));
-        CHECK(sd_event_new(&event) >= 0);
-        CHECK(curl_glue_new(event, &glue) >= 0);
-        CHECK(discovery_cache_new(glue, &dc) >= 0);
-        CHECK(store_open(dir, &st) >= 0);
-
-        conf_account c = {
-                .name = (char *) "queue",
-                .issuer = issuer,
-                .client_id = (char *) "client",
-                .client_secret = (char *) "secret",
-                .client_auth = CLIENT_AUTH_BASIC,
-                .scope = (char *) "openid offline_access",
-                .refresh_margin = 60,
-                .authorization_endpoint = token_url,
-                .token_endpoint = token_url,
-                .device_authorization_endpoint = token_url,
-                .revocation_endpoint = token_url,
-        };
-        env = (account_env) { .event = event, .store = st, .curl = glue, .discovery = dc,
-                              .refresh_max_in_flight = 1 };
+        fixture_init(&f, "queue");
+        sd_event *event = f.event;
+        curl_glue *glue = f.glue;
+        f.env.refresh_max_in_flight = 1;
         for (size_t i = 0; i < ELEMENTSOF(a); i++) {
-                CHECK(account_new(NULL, &env, &c, &a[i]) >= 0);
+                CHECK(account_new(NULL, &f.env, &f.conf, &a[i]) >= 0);
                 a[i]->session = session_new();
                 CHECK(a[i]->session);
                 a[i]->session->access_token = secret_strdup("AT");
@@ -339,15 +336,15 @@ static void test_queue(void) {
                 account_session_changed(a[i]);
         }
         run_for(event, 500 * USEC_PER_MSEC);
-        CHECK(env.refresh_in_flight == 1);
+        CHECK(f.env.refresh_in_flight == 1);
         CHECK(curl_glue_n_transfers(glue) == 1);
-        CHECK(env.refresh_queue_head && env.refresh_queue_head != env.refresh_queue_tail);
+        CHECK(f.env.refresh_queue_head && f.env.refresh_queue_head != f.env.refresh_queue_tail);
 
         /* One ends: the next starts, the last still waits. */
         refresh_account_gone(a[0]);
-        CHECK(env.refresh_in_flight == 1);
+        CHECK(f.env.refresh_in_flight == 1);
         CHECK(curl_glue_n_transfers(glue) == 1);
-        CHECK(env.refresh_queue_head && env.refresh_queue_head == env.refresh_queue_tail);
+        CHECK(f.env.refresh_queue_head && f.env.refresh_queue_head == f.env.refresh_queue_tail);
 
         /* Teardown: the one in flight (refreshing; the one waiting is
          * still valid) ends, and the one waiting does not start. */
@@ -356,22 +353,18 @@ static void test_queue(void) {
                 account *waiting = flying == a[1] ? a[2] : a[1];
 
                 CHECK(flying->state == ACCOUNT_REFRESHING && waiting->state == ACCOUNT_VALID);
-                env.tearing_down = true;
+                f.env.tearing_down = true;
                 refresh_account_gone(flying);
-                CHECK(env.refresh_in_flight == 0);
+                CHECK(f.env.refresh_in_flight == 0);
                 CHECK(curl_glue_n_transfers(glue) == 0);
                 CHECK(waiting->state == ACCOUNT_VALID);
                 refresh_account_gone(waiting);
-                CHECK(!env.refresh_queue_head);
+                CHECK(!f.env.refresh_queue_head);
         }
 
         for (size_t i = 0; i < ELEMENTSOF(a); i++)
                 account_free(a[i]);
-        curl_glue_free(glue);
-        discovery_cache_free(dc);
-        store_free(st);
-        close(lfd);
-        (void) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        fixture_done(&f);
 }
 
 int main(void) {
