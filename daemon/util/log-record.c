@@ -87,6 +87,7 @@ static bool journal_wanted(void) {
         return to_journal > 0;
 }
 
+_printf_(3, 0)
 static void add_field_va(log_record *rec, const char *key, const char *fmt, va_list ap) {
         size_t avail = sizeof rec->buffer - rec->used;
         char *p = rec->buffer + rec->used;
