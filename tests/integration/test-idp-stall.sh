@@ -236,8 +236,16 @@ n0=$(wc -l <"$T/stamped.log")
 wait_until 10 bash -c "tail -n +$((n0 + 1)) '$T/stamped.log' | grep -q 'tokens refreshed'" || true
 from=$(now_s)
 fail_next '{"mode":"token_5xx","count":4}'
-check "recovers after the failures" wait_until 40 bash -c \
-        "tail -n +$((n0 + 1)) '$T/stamped.log' | grep -q 'refresh failed' && state_is valid"
+# The window closes once the stamper has read the success that follows the
+# failures: the state alone can turn valid before the stamper (50 ms polls)
+# has read the good attempt's line, which then falls after "to".
+recovered_in_log() {
+        tail -n +$((n0 + 1)) "$T/stamped.log" |
+                awk '/refresh failed/ { f = 1 } f && /tokens refreshed/ { ok = 1 } END { exit !ok }'
+}
+export -f recovered_in_log
+export n0
+check "recovers after the failures" wait_until 40 bash -c "recovered_in_log && state_is valid"
 to=$(now_s)
 mapfile -t A3 < <(attempts_between "$from" "$to")
 mapfile -t G3 < <(gaps "${A3[@]}")
