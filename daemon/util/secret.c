@@ -2,6 +2,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "util/secret-arena.h"
 #include "util/secret.h"
 
 /* Every token answer is built in one secret buffer of SECRET_BLOCK_SIZE
@@ -69,6 +70,7 @@ void secret_cache_flush(void) {
                         sodium_free(cache[i].p);
                         cache[i].p = NULL;
                 }
+        secret_arena_trim();
 }
 
 void *secret_alloc(size_t n) {
@@ -81,6 +83,8 @@ void *secret_alloc(size_t n) {
         }
         if (n == 0)
                 n = 1;
+        if (n <= SECRET_ARENA_MAX)
+                return secret_arena_alloc(n);   /* zeroed */
         p = sodium_malloc(n);
         if (!p)
                 return NULL;
@@ -111,8 +115,8 @@ char *secret_strdup(const char *s) {
 }
 
 void *secret_free(void *p) {
-        /* sodium_free() wipes the whole allocation before unmapping it. */
-        if (p && !cache_release(p))
+        /* Both wipe; sodium_free() wipes the whole region before unmapping it. */
+        if (p && !cache_release(p) && !secret_arena_release(p))
                 sodium_free(p);
         return NULL;
 }
