@@ -198,13 +198,6 @@ static void test_get_uint(void) {
         json_reader_wipe_put(o);
 }
 
-static bool all_zero(const char *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (p[i] != '\0')
-                        return false;
-        return true;
-}
-
 static void test_wipe(void) {
         static const char doc[] = "{\"a\":\"secret-one\",\"b\":[\"secret-two\",{\"c\":\"secret-three\"}],\"n\":1}";
         json_object *o = NULL, *a, *b, *two, *three;
@@ -218,9 +211,9 @@ static void test_wipe(void) {
         /* An extra reference keeps the tree alive to look at it after. */
         json_object_get(o);
         json_reader_wipe_put(o);
-        CHECK(all_zero(json_object_get_string(a), strlen("secret-one")));
-        CHECK(all_zero(json_object_get_string(two), strlen("secret-two")));
-        CHECK(all_zero(json_object_get_string(three), strlen("secret-three")));
+        CHECK(sodium_is_zero((const unsigned char *) json_object_get_string(a), strlen("secret-one")));
+        CHECK(sodium_is_zero((const unsigned char *) json_object_get_string(two), strlen("secret-two")));
+        CHECK(sodium_is_zero((const unsigned char *) json_object_get_string(three), strlen("secret-three")));
         json_object_put(o);
 
         json_reader_wipe_put(NULL);

@@ -12,13 +12,6 @@
 #include "util/secret.h"
 #include "tests.h"
 
-static bool all_zero(const unsigned char *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (p[i])
-                        return false;
-        return true;
-}
-
 static void test_sizes(void) {
         static const size_t sizes[] = { 1, 31, 32, 33, 64, 100, 1000, 2047, SECRET_ARENA_MAX };
         unsigned char *p[sizeof(sizes) / sizeof(sizes[0])];
@@ -28,7 +21,7 @@ static void test_sizes(void) {
         for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
                 p[i] = secret_arena_alloc(sizes[i]);
                 CHECK(p[i]);
-                CHECK(all_zero(p[i], sizes[i]));
+                CHECK(sodium_is_zero(p[i], sizes[i]));
                 memset(p[i], 0xA5, sizes[i]);
         }
         /* Every byte written belongs to its own allocation. */
@@ -57,7 +50,7 @@ static void test_wipe_and_reuse(void) {
         /* The first free slot of the class is the one just released. */
         q = secret_arena_alloc(64);
         CHECK(q == p);
-        CHECK(all_zero(q, 64));
+        CHECK(sodium_is_zero(q, 64));
         CHECK(secret_arena_release(q));
         secret_arena_trim();
 }
@@ -100,7 +93,7 @@ static void test_through_secret(void) {
 
         CHECK(s && big);
         CHECK(secret_arena_used() == 1);        /* the string, not the big block */
-        CHECK(all_zero(big, SECRET_ARENA_MAX + 1));
+        CHECK(sodium_is_zero(big, SECRET_ARENA_MAX + 1));
         secret_free(big);
         secret_free(s);
         CHECK(secret_arena_used() == 0);

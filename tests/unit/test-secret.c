@@ -7,13 +7,6 @@
 #include "util/secret.h"
 #include "tests.h"
 
-static bool all_zero(const unsigned char *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (p[i])
-                        return false;
-        return true;
-}
-
 static void test_strings(void) {
         char *a = secret_strdup("s3cret"), *b = secret_strndup("s3cretXYZ", 6);
 
@@ -33,14 +26,14 @@ static void test_block_reuse(void) {
 
         p = secret_alloc(SECRET_BLOCK_SIZE);
         CHECK(p);
-        CHECK(all_zero(p, SECRET_BLOCK_SIZE));
+        CHECK(sodium_is_zero(p, SECRET_BLOCK_SIZE));
         memset(p, 0xA5, SECRET_BLOCK_SIZE);
         secret_free(p);
 
         /* The same block comes back, wiped. */
         q = secret_alloc(SECRET_BLOCK_SIZE);
         CHECK(q == p);
-        CHECK(all_zero(q, SECRET_BLOCK_SIZE));
+        CHECK(sodium_is_zero(q, SECRET_BLOCK_SIZE));
 
         /* A block in use is never handed out twice. */
         r = secret_alloc(SECRET_BLOCK_SIZE);
@@ -50,11 +43,11 @@ static void test_block_reuse(void) {
 
         /* Other sizes are never reused: a fresh allocation is zeroed. */
         p = secret_alloc(100);
-        CHECK(p && all_zero(p, 100));
+        CHECK(p && sodium_is_zero(p, 100));
         memset(p, 0x5A, 100);
         secret_free(p);
         p = secret_alloc(100);
-        CHECK(p && all_zero(p, 100));
+        CHECK(p && sodium_is_zero(p, 100));
         secret_free(p);
         secret_cache_flush();
 }
@@ -79,7 +72,7 @@ static void test_bounded(void) {
         /* Every block handed out again is zeroed. */
         for (size_t i = 0; i < 40; i++) {
                 b[i] = secret_alloc(SECRET_BLOCK_SIZE);
-                CHECK(b[i] && all_zero(b[i], SECRET_BLOCK_SIZE));
+                CHECK(b[i] && sodium_is_zero(b[i], SECRET_BLOCK_SIZE));
         }
         CHECK(secret_cache_kept() == 0);
         for (size_t i = 0; i < 40; i++)
